@@ -1,0 +1,21 @@
+/**
+ * An error a user caused (bad flag, unreadable file...). Commands print its message on one line
+ * and exit with `exitCode`; anything else is a bug and keeps its stack.
+ */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/**
+ * The C program's own refusal to run (missing structure factors or cell): it prints its usage
+ * text and exits 9. We keep that exit code so scripts written against nanoBragg see the same.
+ */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, 9);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Structure factors on a dense (h, k, l) grid: read from an HKL text file or C's Fdump.bin
+ * cache, looked up by nearest index, or interpolated tricubically between grid points.
+ */
+import {readFileSync} from 'node:fs';
+import {UserError} from './errors.js';
+
+export interface HklGrid {
+  hMin: number;
+  hMax: number;
+  kMin: number;
+  kMax: number;
+  lMin: number;
+  lMax: number;
+  hRange: number;
+  kRange: number;
+  lRange: number;
+  /** (hRange+1) x (kRange+1) x (lRange+1) values, l fastest: C allocates one extra slab per axis */
+  F: Float64Array;
+  /** C's `hkls`: the number of reflections read (or the grid volume after Fdump) */
+  count: number;
+}
+
+export function gridIndex(g: HklGrid, hi: number, ki: number, li: number): number {
+  return (hi * (g.kRange + 1) + ki) * (g.lRange + 1) + li;
+}
+
+function allocate(hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, count: number): HklGrid {
+  const hRange = hMax - hMin + 1;
+  const kRange = kMax - kMin + 1;
+  const lRange = lMax - lMin + 1;
+  const size = (hRange + 1) * (kRange + 1) * (lRange + 1);
+  if (!(size > 0) || size > 2 ** 28) throw new UserError(`HKL index ranges too large or empty (h ${hMin}..${hMax}, k ${kMin}..${kMax}, l ${lMin}..${lMax})`, 3);
+  return {hMin, hMax, kMin, kMax, lMin, lMax, hRange, kRange, lRange, F: new Float64Array(size), count};
+}
+
+/** Text "h k l F" per line. C truncates fractional indices; we reject malformed lines. */
+export function readHklText(path: string, defaultF: number): HklGrid {
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch (e) {
+    throw new UserError(`-hkl ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
+  }
+  const rows: Array<[number, number, number, number]> = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (t === '') continue;
+    const parts = t.split(/\s+/);
+    const vals = parts.slice(0, 4).map(Number);
+    if (parts.length < 4 || vals.some((v) => !Number.isFinite(v))) {
+      throw new UserError(`-hkl ${path}:${i + 1}: expected 'h k l F', got '${t.slice(0, 60)}'`, 3);
+    }
+    rows.push([Math.trunc(vals[0]), Math.trunc(vals[1]), Math.trunc(vals[2]), vals[3]]);
+  }
+  if (rows.length === 0) throw new UserError(`-hkl ${path}: no reflections`, 3);
+  let [hMin, kMin, lMin, hMax, kMax, lMax] = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
+  for (const [h, k, l] of rows) {
+    hMin = Math.min(hMin, h);
+    kMin = Math.min(kMin, k);
+    lMin = Math.min(lMin, l);
+    hMax = Math.max(hMax, h);
+    kMax = Math.max(kMax, k);
+    lMax = Math.max(lMax, l);
+  }
+  const g = allocate(hMin, hMax, kMin, kMax, lMin, lMax, rows.length);
+  if (defaultF !== 0.0) {
+    // C pre-fills all but the extra slab on each axis
+    for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) for (let l = 0; l < g.lRange; l++) g.F[gridIndex(g, h, k, l)] = defaultF;
+  }
+  for (const [h, k, l, F] of rows) g.F[gridIndex(g, h - hMin, k - kMin, l - lMin)] = F;
+  return g;
+}
+
+/** Fdump.bin as C writes it: "%d %d %d %d %d %d\n\f" then the whole grid as native doubles. */
+export function encodeFdump(g: HklGrid): Buffer {
+  const head = Buffer.from(`${g.hMin} ${g.hMax} ${g.kMin} ${g.kMax} ${g.lMin} ${g.lMax}\n\f`, 'latin1');
+  const body = Buffer.from(g.F.buffer, g.F.byteOffset, g.F.byteLength);
+  return Buffer.concat([head, body]);
+}
+
+export function readFdump(path: string): HklGrid {
+  const buf = readFileSync(path);
+  let pos = 0;
+  const ints: number[] = [];
+  const isSpace = (b: number) => b === 0x20 || (b >= 0x09 && b <= 0x0d);
+  for (let n = 0; n < 6; n++) {
+    while (pos < buf.length && isSpace(buf[pos])) pos++;
+    const start = pos;
+    if (buf[pos] === 0x2d || buf[pos] === 0x2b) pos++;
+    while (pos < buf.length && buf[pos] >= 0x30 && buf[pos] <= 0x39) pos++;
+    const v = Number.parseInt(buf.toString('latin1', start, pos), 10);
+    if (!Number.isFinite(v)) throw new UserError(`${path}: not an Fdump.bin file (bad header)`, 3);
+    ints.push(v);
+  }
+  // fscanf's "\n\f" skips every whitespace byte, even ones that begin the first double
+  while (pos < buf.length && isSpace(buf[pos])) pos++;
+  const g = allocate(ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], 0);
+  g.count = g.hRange * g.kRange * g.lRange;
+  const need = g.F.length * 8;
+  if (buf.length - pos < need) throw new UserError(`${path}: truncated (${buf.length - pos} of ${need} data bytes)`, 3);
+  const copy = Buffer.from(buf.subarray(pos, pos + need));
+  g.F.set(new Float64Array(copy.buffer, copy.byteOffset, g.F.length));
+  return g;
+}
+
+/** Lagrange polynomial through four points, in C's operation order. */
+function polint(xa: ArrayLike<number>, ya: ArrayLike<number>, x: number): number {
+  const x0 = ((x - xa[1]) * (x - xa[2]) * (x - xa[3]) * ya[0]) / ((xa[0] - xa[1]) * (xa[0] - xa[2]) * (xa[0] - xa[3]));
+  const x1 = ((x - xa[0]) * (x - xa[2]) * (x - xa[3]) * ya[1]) / ((xa[1] - xa[0]) * (xa[1] - xa[2]) * (xa[1] - xa[3]));
+  const x2 = ((x - xa[0]) * (x - xa[1]) * (x - xa[3]) * ya[2]) / ((xa[2] - xa[0]) * (xa[2] - xa[1]) * (xa[2] - xa[3]));
+  const x3 = ((x - xa[0]) * (x - xa[1]) * (x - xa[2]) * ya[3]) / ((xa[3] - xa[0]) * (xa[3] - xa[1]) * (xa[3] - xa[2]));
+  return x0 + x1 + x2 + x3;
+}
+
+/**
+ * Tricubic interpolation over the 4x4x4 neighbourhood starting one below floor(h,k,l).
+ * The caller has checked that the neighbourhood lies inside the grid.
+ */
+export function interpolateF(g: HklGrid, h: number, k: number, l: number): number {
+  const hf = Math.floor(h);
+  const kf = Math.floor(k);
+  const lf = Math.floor(l);
+  const hx = [hf - 1, hf, hf + 1, hf + 2];
+  const kx = [kf - 1, kf, kf + 1, kf + 2];
+  const lx = [lf - 1, lf, lf + 1, lf + 2];
+  const outer = new Array<number>(4);
+  const mid = new Array<number>(4);
+  const row = new Array<number>(4);
+  for (let i1 = 0; i1 < 4; i1++) {
+    for (let i2 = 0; i2 < 4; i2++) {
+      for (let i3 = 0; i3 < 4; i3++) row[i3] = g.F[gridIndex(g, hx[i1] - g.hMin, kx[i2] - g.kMin, lx[i3] - g.lMin)];
+      mid[i2] = polint(lx, row, l);
+    }
+    outer[i1] = polint(kx, mid, k);
+  }
+  return polint(hx, outer, h);
+}
+
+/** C's test for whether the interpolation neighbourhood of (h,k,l) leaves the grid. */
+export function outsideInterpolationRange(g: HklGrid, h: number, k: number, l: number): boolean {
+  return h - g.hMin + 3 > g.hRange || h - 2 < g.hMin || k - g.kMin + 3 > g.kRange || k - 2 < g.kMin || l - g.lMin + 3 > g.lRange || l - 2 < g.lMin;
+}
+
+/** Nearest-index structure factor, default_F outside the grid (or with no grid). */
+export function nearestF(g: HklGrid | undefined, h0: number, k0: number, l0: number, defaultF: number): number {
+  if (g && g.count && h0 <= g.hMax && h0 >= g.hMin && k0 <= g.kMax && k0 >= g.kMin && l0 <= g.lMax && l0 >= g.lMin) {
+    return g.F[gridIndex(g, h0 - g.hMin, k0 - g.kMin, l0 - g.lMin)];
+  }
+  return defaultF;
+}

@@ -1,0 +1,344 @@
+/**
+ * Everything nanoBragg does after the render loop: statistics, the summary
+ * lines it prints, and the int, PGM and noise images, with C's float/double
+ * semantics.
+ *
+ * Statistics come in two parts, as in C:
+ *  - during the render, every rendered pixel (inside the ROI, not masked) adds
+ *    its final float value to max_I (with the position of the pixel's LAST
+ *    sub-pixel, in meters), sum, sumsqr and sumn;
+ *  - after it, mean and rms follow from those, and rmsd from a second pass over
+ *    every pixel in the ROI, masked ones included.
+ * `RenderStats` is the accumulator a renderer can feed; `statsFromImage`
+ * computes the same numbers from the finished image, visiting pixels in the
+ * render's raster order with the same roundings, so the two are identical for a
+ * single-threaded raster render (the reference traces were made with one
+ * OpenMP thread; with several, C's sum order, and so its last bits, vary).
+ */
+import {cprintf, formatG} from '../util/cformat.js';
+import {resolve} from 'node:path';
+
+import {writeFileAtomic} from '../io/atomic.js';
+import {encodeFloatImage} from '../io/floatimage.js';
+import {encodePgm} from '../io/pgm.js';
+import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderParams, encodeNanoBraggSmv} from '../io/smv.js';
+import {CRandom, type SeedRef} from './rng.js';
+
+export type {SmvHeaderParams} from '../io/smv.js';
+
+/**
+ * C's region of interest, inclusive bounds in pixels after defaulting
+ * (roi_xmin=0, roi_xmax=fpixels, roi_ymin=0, roi_ymax=spixels when not given;
+ * note xmax defaults to fpixels, one past the last pixel, which is harmless).
+ * x is the fast index, y the slow one.
+ */
+export interface Roi {
+  xmin: number;
+  xmax: number;
+  ymin: number;
+  ymax: number;
+}
+
+/** The whole-detector ROI C uses when -roi is not given. */
+export function defaultRoi(fpixels: number, spixels: number): Roi {
+  return {xmin: 0, xmax: fpixels, ymin: 0, ymax: spixels};
+}
+
+function inRoi(roi: Roi, fpixel: number, spixel: number): boolean {
+  return !(fpixel < roi.xmin || fpixel > roi.xmax || spixel < roi.ymin || spixel > roi.ymax);
+}
+
+/** The render-time statistics of nanoBragg (max_I, max_I_x/y, sum, sumsqr, sumn). */
+export class RenderStats {
+  /** Starts at 0, so an image without positive pixels reports 0 at (0, 0). */
+  maxI = 0.0;
+  maxIxM = 0.0;
+  maxIyM = 0.0;
+  sum = 0.0;
+  sumsqr = 0.0;
+  sumn = 0;
+
+  /**
+   * Record one rendered pixel: `value` is its final float image value,
+   * `fdetM`/`sdetM` the Fdet/Sdet (meters) of its last sub-pixel, which C
+   * reports as the position of the maximum.
+   */
+  add(value: number, fdetM: number, sdetM: number): void {
+    const v = Math.fround(value);
+    if (v > this.maxI) {
+      this.maxI = v;
+      this.maxIxM = fdetM;
+      this.maxIyM = sdetM;
+    }
+    this.sum += v;
+    // float*float in C: the square is rounded to float before the double sum.
+    this.sumsqr += Math.fround(v * v);
+    this.sumn += 1;
+  }
+}
+
+/** What decides which pixels the render visited and where their last sub-pixel lies. */
+export interface RenderLayout {
+  fpixels: number;
+  spixels: number;
+  roi: Roi;
+  /** C maskimage: pixels whose mask value is 0 are not rendered. */
+  mask?: Uint16Array;
+  oversample: number;
+  /** C pixel_size, meters. */
+  pixelSizeM: number;
+}
+
+/** Fdet or Sdet (meters) of sub-pixel `sub` of pixel `pixel`, with C's expression. */
+export function subpixelPositionM(pixel: number, sub: number, oversample: number, pixelSizeM: number): number {
+  const subpixelSize = pixelSizeM / oversample;
+  return subpixelSize * (pixel * oversample + sub) + subpixelSize / 2.0;
+}
+
+/** RenderStats of a finished image, as the render loop would have accumulated them. */
+export function statsFromImage(image: Float32Array, layout: RenderLayout): RenderStats {
+  const {fpixels, spixels, roi, mask, oversample, pixelSizeM} = layout;
+  checkSize(image.length, fpixels, spixels, 'float image');
+  if (mask !== undefined) checkSize(mask.length, fpixels, spixels, 'mask');
+  const stats = new RenderStats();
+  const last = oversample - 1;
+  for (let spixel = 0; spixel < spixels; spixel++) {
+    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
+      if (!inRoi(roi, fpixel, spixel)) continue;
+      const idx = spixel * fpixels + fpixel;
+      if (mask !== undefined && mask[idx] === 0) continue;
+      stats.add(image[idx], subpixelPositionM(fpixel, last, oversample, pixelSizeM), subpixelPositionM(spixel, last, oversample, pixelSizeM));
+    }
+  }
+  return stats;
+}
+
+export interface ImageSummary {
+  maxI: number;
+  maxIxM: number;
+  maxIyM: number;
+  mean: number;
+  rms: number;
+  rmsd: number;
+}
+
+/** mean and rms from the render statistics; rmsd from a pass over the ROI (masked pixels included, as in C). */
+export function summarize(image: Float32Array, stats: RenderStats, fpixels: number, spixels: number, roi: Roi): ImageSummary {
+  checkSize(image.length, fpixels, spixels, 'float image');
+  // C guards its divisions by bumping sumn: 0 -> 1 for the mean, <=1 -> 2 for the rms.
+  let n = stats.sumn <= 0 ? 1 : stats.sumn;
+  const mean = stats.sum / n;
+  if (n <= 1) n = 2;
+  const rms = Math.sqrt(stats.sumsqr / (n - 1));
+  let sumsqr = 0.0;
+  let m = 0;
+  for (let spixel = 0; spixel < spixels; spixel++) {
+    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
+      if (!inRoi(roi, fpixel, spixel)) continue;
+      const d = image[spixel * fpixels + fpixel] - mean;
+      sumsqr += d * d;
+      m++;
+    }
+  }
+  if (m <= 1) m = 2;
+  const rmsd = Math.sqrt(sumsqr / (m - 1));
+  return {maxI: stats.maxI, maxIxM: stats.maxIxM, maxIyM: stats.maxIyM, mean, rms, rmsd};
+}
+
+/** -scale: a requested value > 0 wins, otherwise 55000/max_I (1 when max_I <= 0). */
+export function resolveIntfileScale(requested: number, maxI: number): number {
+  if (requested > 0.0) return requested;
+  return maxI > 0.0 ? 55000.0 / maxI : 1.0;
+}
+
+/** -pgmscale: a requested value > 0 wins, otherwise 50/rmsd (intfile_scale when rmsd <= 0). */
+export function resolvePgmScale(requested: number, rmsd: number, intfileScale: number): number {
+  if (requested > 0.0) return requested;
+  return rmsd > 0.0 ? 250.0 / (5.0 * rmsd) : intfileScale;
+}
+
+/**
+ * C's conversion of a double (or float) to unsigned char/short on x86-64: the
+ * compiler truncates through a 32-bit cvttsd2si and keeps the low bits, so a
+ * negative value wraps and NaN or anything outside int32 gives 0. (C calls this
+ * undefined behaviour; the reference binary does exactly this.)
+ */
+export function cToUnsigned(x: number, bits: 8 | 16): number {
+  if (!(x > -2147483649 && x < 2147483648)) return 0;
+  return Math.trunc(x) & ((1 << bits) - 1);
+}
+
+/**
+ * The int image: floor(value*scale + adc + 0.5) clipped to 0..65535, where the
+ * +0.5 sum is rounded to float before floorf (so e.g. 65534.9999999 becomes
+ * 65535). Pixels outside the ROI keep what `target` holds (C: zero).
+ */
+export function toIntImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, intfileScale: number, adcOffset: number, target = new Uint16Array(fpixels * spixels)): Uint16Array {
+  checkSize(image.length, fpixels, spixels, 'float image');
+  for (let spixel = 0; spixel < spixels; spixel++) {
+    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
+      if (!inRoi(roi, fpixel, spixel)) continue;
+      const idx = spixel * fpixels + fpixel;
+      let test = image[idx] * intfileScale + adcOffset;
+      if (test > 65535.0) test = 65535.0;
+      if (test < 0.0) test = 0.0;
+      target[idx] = cToUnsigned(Math.floor(Math.fround(test + 0.5)), 16);
+    }
+  }
+  return target;
+}
+
+/** The PGM bytes: value*scale truncated, clipped above at 255. Outside the ROI: what `target` holds (C: zero). */
+export function toPgmImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, pgmScale: number, target = new Uint8Array(fpixels * spixels)): Uint8Array {
+  checkSize(image.length, fpixels, spixels, 'float image');
+  for (let spixel = 0; spixel < spixels; spixel++) {
+    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
+      if (!inRoi(roi, fpixel, spixel)) continue;
+      const idx = spixel * fpixels + fpixel;
+      let test = image[idx] * pgmScale;
+      if (test > 255.0) test = 255.0;
+      target[idx] = cToUnsigned(test, 8);
+    }
+  }
+  return target;
+}
+
+export interface NoiseResult {
+  image: Uint16Array;
+  /** Sum of the Poisson deviates (before the ADC offset), a double as in C. */
+  photons: number;
+  overloads: number;
+}
+
+/**
+ * The noise image: one poidev(value) per ROI pixel in raster order, drawn from
+ * the shared generator state, plus the ADC offset, clipped at 65535 (counted as
+ * an overload) and truncated. C writes it into the int image's buffer, so pass
+ * a copy of the int image as `target` to reproduce pixels outside the ROI.
+ */
+export function toNoiseImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, adcOffset: number, rng: CRandom, seed: SeedRef, target = new Uint16Array(fpixels * spixels)): NoiseResult {
+  checkSize(image.length, fpixels, spixels, 'float image');
+  let photons = 0.0;
+  let overloads = 0;
+  for (let spixel = 0; spixel < spixels; spixel++) {
+    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
+      if (!inRoi(roi, fpixel, spixel)) continue;
+      const idx = spixel * fpixels + fpixel;
+      let test = rng.poidev(image[idx], seed);
+      photons += test;
+      test += adcOffset;
+      if (test > 65535.0) {
+        test = 65535.0;
+        overloads++;
+      }
+      target[idx] = cToUnsigned(test, 16);
+    }
+  }
+  return {image: target, photons, overloads};
+}
+
+export interface OutputOptions {
+  roi: Roi;
+  /** -scale; <= 0 means automatic. */
+  intfileScale?: number;
+  /** -pgmscale; <= 0 means automatic. */
+  pgmScale?: number;
+  /** -adc, default 40. */
+  adcOffset?: number;
+  /** C write_pgm (default on; -nopgm turns it off). */
+  writePgm?: boolean;
+  /** C calculate_noise: the run's shared generator state and the `seed` variable. Absent: no noise image. */
+  noise?: {rng: CRandom; seed: SeedRef};
+  /** File names as given on the command line; they only appear in the printed lines. */
+  fileNames: {float: string; int: string; pgm: string; noise: string};
+  byteOrder?: ByteOrder;
+}
+
+export interface OutputFile {
+  name: string;
+  bytes: Buffer;
+}
+
+/** One thing C does after the render, in order: print a line or write a file. */
+export type OutputStep = {kind: 'line'; text: string} | {kind: 'file'; name: string; bytes: Buffer};
+
+export interface RenderOutputs {
+  summary: ImageSummary;
+  intfileScale: number;
+  pgmScale?: number;
+  intImage: Uint16Array;
+  pgmImage?: Uint8Array;
+  noise?: NoiseResult;
+  /** Files in the order C writes them: float, int, then PGM and noise when enabled. */
+  files: OutputFile[];
+  /** What C prints from "writing <float>" on, one entry per line, without "\n". */
+  lines: string[];
+  /** Lines and file writes interleaved as C does them ("writing X" comes before X is written). */
+  steps: OutputStep[];
+}
+
+/** Everything C produces after the render, from the float image and the render statistics. */
+export function produceOutputs(image: Float32Array, stats: RenderStats, header: SmvHeaderParams, options: OutputOptions): RenderOutputs {
+  const {fpixels, spixels} = header;
+  const {roi, fileNames} = options;
+  const adc = options.adcOffset ?? 40.0;
+  const byteOrder = options.byteOrder ?? HOST_BYTE_ORDER;
+  const lines: string[] = [];
+  const files: OutputFile[] = [];
+  const steps: OutputStep[] = [];
+  const say = (text: string): void => {
+    lines.push(text);
+    steps.push({kind: 'line', text});
+  };
+  const write = (name: string, bytes: Buffer): void => {
+    files.push({name, bytes});
+    steps.push({kind: 'file', name, bytes});
+  };
+
+  const summary = summarize(image, stats, fpixels, spixels, roi);
+  say(cprintf('writing %s as %d %lu-byte floats', fileNames.float, fpixels * spixels, 4));
+  write(fileNames.float, encodeFloatImage(image));
+
+  say(`max_I = ${formatG(summary.maxI)}  at ${formatG(summary.maxIxM)} ${formatG(summary.maxIyM)}`);
+  say(`mean= ${formatG(summary.mean)} rms= ${formatG(summary.rms)} rmsd= ${formatG(summary.rmsd)}`);
+  const intfileScale = resolveIntfileScale(options.intfileScale ?? 0.0, summary.maxI);
+  say(`intfile_scale = ${formatG(intfileScale)}`);
+  const intImage = toIntImage(image, fpixels, spixels, roi, intfileScale, adc);
+  say(cprintf('writing %s as %lu-byte integers', fileNames.int, 2));
+  write(fileNames.int, encodeNanoBraggSmv(header, 'int', intImage, byteOrder));
+
+  const out: RenderOutputs = {summary, intfileScale, intImage, files, lines, steps};
+  if (options.writePgm ?? true) {
+    const pgmScale = resolvePgmScale(options.pgmScale ?? 0.0, summary.rmsd, intfileScale);
+    say(`pgm_scale = ${formatG(pgmScale)}`);
+    const pgmImage = toPgmImage(image, fpixels, spixels, roi, pgmScale);
+    say(cprintf('writing %s as %lu-byte integers', fileNames.pgm, 1));
+    write(fileNames.pgm, encodePgm(fpixels, spixels, pgmImage, pgmScale));
+    out.pgmScale = pgmScale;
+    out.pgmImage = pgmImage;
+  }
+  if (options.noise !== undefined) {
+    const noise = toNoiseImage(image, fpixels, spixels, roi, adc, options.noise.rng, options.noise.seed, intImage.slice());
+    say(cprintf('%.0f photons on noise image (%d overloads)', noise.photons, noise.overloads));
+    say(cprintf('writing %s as %lu-byte integers', fileNames.noise, 2));
+    write(fileNames.noise, encodeNanoBraggSmv(header, 'noise', noise.image, byteOrder));
+    out.noise = noise;
+  }
+  return out;
+}
+
+/**
+ * Carry out the steps: print each line, write each file atomically (relative
+ * names resolve against `dir`). Stops at the first failed write, after its
+ * "writing" line, as C does.
+ */
+export async function emitOutputs(out: RenderOutputs, print: (line: string) => void, dir = '.'): Promise<void> {
+  for (const step of out.steps) {
+    if (step.kind === 'line') print(step.text);
+    else await writeFileAtomic(resolve(dir, step.name), step.bytes);
+  }
+}
+
+function checkSize(length: number, fpixels: number, spixels: number, what: string): void {
+  if (length !== fpixels * spixels) throw new Error(`${what}: ${length} pixels, expected ${fpixels}x${spixels}=${fpixels * spixels}`);
+}

@@ -1,0 +1,370 @@
+/**
+ * One detector pixel, computed the way nanoBragg.c's pixel loop computes it. This is the only
+ * copy of the per-pixel physics: the full-frame renderer and the single-pixel tracer both call
+ * `PixelEngine.render`, the tracer with a hook attached.
+ *
+ * Run state that C carries from pixel to pixel in raster order lives in `RunState`:
+ * - the phi carry-over (C-PARITY-001, c-parity mode only): a phi step of angle exactly 0 reuses
+ *   the cell the previous evaluation left; before any phi loop has run that is the unrotated cell;
+ * - tricubic interpolation, which switches off for the rest of the run the first time its
+ *   4x4x4 neighbourhood leaves the HKL grid (both modes, as in C).
+ */
+import {interpolateF, outsideInterpolationRange} from './hkl.js';
+import type {TraceHook} from './hook.js';
+import {polarizationFactor, sinc3, sincg} from './physics.js';
+import {R_E_SQR, type Simulation} from './setup.js';
+import {rotateAxis, rotateUmat, type Vec3} from './vec.js';
+
+const RTD = 180.0 * (1 / Math.PI);
+
+export interface RunState {
+  /** c-parity: has any evaluation of the run executed its phi loop yet? */
+  phiLoopHasRun: boolean;
+  interpolate: boolean;
+  /** set by the evaluation that switched interpolation off */
+  interpolationExit?: {h: number; k: number; l: number; h0: number; k0: number; l0: number};
+}
+
+export interface PixelResult {
+  /** what C adds to floatimage[] for this pixel (a double, before the float32 store) */
+  value: number;
+  /** this pixel's contribution to C's omega_sum statistic */
+  omegaSum: number;
+}
+
+export class PixelEngine {
+  /** cell vectors per (phi step, mosaic domain), 9 numbers each: for the run's first phi loop */
+  private readonly cellsFirst: Float64Array;
+  /** ... and for every later phi loop (they differ only in c-parity mode) */
+  private readonly cellsLater: Float64Array;
+  private readonly incident: Vec3 = [0, 0, 0];
+  private readonly diffracted: Vec3 = [0, 0, 0];
+  private readonly polarAxis: Vec3;
+
+  constructor(readonly sim: Simulation) {
+    const {crystal, phisteps} = sim;
+    const doms = crystal.mosaicDomains;
+    const rotated = (tic: number): Vec3[] => {
+      const phi = sim.phi0Rad + sim.phistepRad * tic;
+      return [crystal.a0M, crystal.b0M, crystal.c0M].map((v) => rotateAxis(v, sim.detector.spindle, phi));
+    };
+    const unrotated: Vec3[] = [crystal.a0M, crystal.b0M, crystal.c0M];
+    const perStep: Vec3[][] = [];
+    for (let tic = 0; tic < phisteps; tic++) perStep.push(rotated(tic));
+    const isZero = (tic: number) => sim.phi0Rad + sim.phistepRad * tic === 0.0;
+    // the cell each phi step sees, given the cell the previous evaluation left behind
+    const loop = (carried: Vec3[]): {cells: Vec3[][]; after: Vec3[]} => {
+      const cells: Vec3[][] = [];
+      let state = carried;
+      for (let tic = 0; tic < phisteps; tic++) {
+        // a zero rotation is the identity: spec mode takes the unrotated cell as is (keeping -0)
+        if (!isZero(tic)) state = perStep[tic];
+        else if (sim.phiMode === 'spec') state = unrotated;
+        cells.push(state);
+      }
+      return {cells, after: state};
+    };
+    const first = loop(unrotated);
+    const later = loop(first.after);
+    const pack = (cells: Vec3[][]): Float64Array => {
+      const out = new Float64Array(phisteps * doms * 9);
+      for (let tic = 0; tic < phisteps; tic++) {
+        for (let m = 0; m < doms; m++) {
+          const u = crystal.mosaicUmats.subarray(9 * m, 9 * m + 9);
+          const abc = crystal.mosaicSpreadRad > 0.0 ? cells[tic].map((v) => rotateUmat(v, u)) : cells[tic];
+          out.set([...abc[0], ...abc[1], ...abc[2]], (tic * doms + m) * 9);
+        }
+      }
+      return out;
+    };
+    this.cellsFirst = pack(first.cells);
+    this.cellsLater = pack(later.cells);
+    this.polarAxis = [...sim.detector.polarVector];
+  }
+
+  freshState(): RunState {
+    return {phiLoopHasRun: false, interpolate: this.sim.interpolate};
+  }
+
+  /** Is the pixel rendered at all (inside the ROI, not zero in the mask)? */
+  isRendered(spixel: number, fpixel: number): boolean {
+    const {roi, fpixels} = this.sim.detector;
+    if (fpixel < roi.xmin || fpixel > roi.xmax || spixel < roi.ymin || spixel > roi.ymax) return false;
+    const mask = this.sim.settings.mask;
+    return !(mask && mask[spixel * fpixels + fpixel] === 0);
+  }
+
+  /**
+   * Would this pixel run at least one phi loop (some sub-pixel and source passes the d-min cut)?
+   * Used to find the c-parity carry-over state at an arbitrary pixel without rendering.
+   */
+  runsPhiLoop(spixel: number, fpixel: number): boolean {
+    const dmin = this.sim.settings.dminM;
+    if (!(dmin > 0.0)) return true;
+    let found = false;
+    this.walkSubpixels(spixel, fpixel, (dx, dy, dz) => {
+      for (const src of this.sim.beam.sources) {
+        const sx = (dx + src.direction[0]) / src.lambdaM;
+        const sy = (dy + src.direction[1]) / src.lambdaM;
+        const sz = (dz + src.direction[2]) / src.lambdaM;
+        const stol = 0.5 * Math.sqrt(sx * sx + sy * sy + sz * sz);
+        if (!(stol > 0.0 && dmin > 0.5 / stol)) found = true;
+      }
+      return found;
+    });
+    return found;
+  }
+
+  /** Diffracted unit vectors of every sub-pixel and layer, in C's loop order; stop when fn says so. */
+  private walkSubpixels(spixel: number, fpixel: number, fn: (dx: number, dy: number, dz: number) => boolean): void {
+    const sim = this.sim;
+    const d = sim.detector;
+    const os = sim.oversample;
+    const sub = d.pixelSizeM / os;
+    for (let t = 0; t < sim.thicksteps; t++) {
+      const Odet = t * sim.thickstepM;
+      for (let subS = 0; subS < os; subS++) {
+        for (let subF = 0; subF < os; subF++) {
+          const p = this.subpixelPosition(fpixel, spixel, subF, subS, sub, Odet);
+          const r = Math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+          const dx = r !== 0 ? p[0] / r : 0;
+          const dy = r !== 0 ? p[1] / r : 0;
+          const dz = r !== 0 ? p[2] / r : 0;
+          if (fn(dx, dy, dz)) return;
+        }
+      }
+    }
+  }
+
+  private subpixelPosition(fpixel: number, spixel: number, subF: number, subS: number, sub: number, Odet: number): Vec3 {
+    const d = this.sim.detector;
+    const os = this.sim.oversample;
+    const Fdet = sub * (fpixel * os + subF) + sub / 2.0;
+    const Sdet = sub * (spixel * os + subS) + sub / 2.0;
+    const f = d.fdet;
+    const s = d.sdet;
+    const o = d.odet;
+    const p0 = d.pix0M;
+    let pos: Vec3 = [
+      Fdet * f[0] + Sdet * s[0] + Odet * o[0] + p0[0],
+      Fdet * f[1] + Sdet * s[1] + Odet * o[1] + p0[1],
+      Fdet * f[2] + Sdet * s[2] + Odet * o[2] + p0[2],
+    ];
+    if (d.curved) {
+      // every pixel at the same distance: detector coordinates become angles about s and f
+      const dist = d.distanceM;
+      const v: Vec3 = [dist * d.beam[0], dist * d.beam[1], dist * d.beam[2]];
+      pos = rotateAxis(rotateAxis(v, d.sdet, pos[1] / dist), d.fdet, pos[2] / dist);
+    }
+    return pos;
+  }
+
+  render(spixel: number, fpixel: number, st: RunState, hook?: TraceHook): PixelResult {
+    const sim = this.sim;
+    const s = sim.settings;
+    const d = sim.detector;
+    const cr = sim.crystal;
+    const hkl = sim.hkl;
+    const os = sim.oversample;
+    const sub = d.pixelSizeM / os;
+    const sources = sim.beam.sources;
+    const nsrc = sources.length;
+    const phisteps = sim.phisteps;
+    const doms = cr.mosaicDomains;
+    const {Na, Nb, Nc} = cr;
+    const shape = s.shape;
+    const fudge = s.fudge;
+    const water = s.waterSizeM;
+    const dmin = s.dminM;
+    const defaultF = s.defaultF;
+    const ovThick = s.oversampleThick;
+    const ovPolar = s.oversamplePolar;
+    const ovOmega = s.oversampleOmega;
+    const [aSx, aSy, aSz] = cr.aStarAinv;
+    const [bSx, bSy, bSz] = cr.bStarAinv;
+    const [cSx, cSy, cSz] = cr.cStarAinv;
+    const incident = this.incident;
+    const diffracted = this.diffracted;
+    const F = hkl?.F;
+    const useGrid = hkl !== undefined && hkl.count > 0;
+    const hMin = hkl?.hMin ?? 0;
+    const hMax = hkl?.hMax ?? 0;
+    const kMin = hkl?.kMin ?? 0;
+    const kMax = hkl?.kMax ?? 0;
+    const lMin = hkl?.lMin ?? 0;
+    const lMax = hkl?.lMax ?? 0;
+    const kStride = (hkl?.lRange ?? 0) + 1;
+    const hStride = ((hkl?.kRange ?? 0) + 1) * kStride;
+
+    let I = sim.Ibg;
+    let polar = s.nopolar ? 1.0 : 0.0;
+    let omegaPixel = 0.0;
+    let capture = 0.0;
+    let omegaSum = 0.0;
+
+    for (let thickTic = 0; thickTic < sim.thicksteps; thickTic++) {
+      const Odet = thickTic * sim.thickstepM;
+      capture = 0.0;
+      if (sim.thickM === 0.0) capture = 1.0;
+      for (let subS = 0; subS < os; subS++) {
+        for (let subF = 0; subF < os; subF++) {
+          const pos = this.subpixelPosition(fpixel, spixel, subF, subS, sub, Odet);
+          const airpath = Math.sqrt(pos[0] * pos[0] + pos[1] * pos[1] + pos[2] * pos[2]);
+          if (airpath !== 0.0) {
+            diffracted[0] = pos[0] / airpath;
+            diffracted[1] = pos[1] / airpath;
+            diffracted[2] = pos[2] / airpath;
+          } else diffracted[0] = diffracted[1] = diffracted[2] = 0.0;
+
+          if (omegaPixel === 0.0 || ovOmega) {
+            omegaPixel = (((d.pixelSizeM * d.pixelSizeM) / airpath / airpath) * d.closeDistanceM) / airpath;
+            if (d.pointPixel) omegaPixel = 1.0 / airpath / airpath;
+          }
+          omegaSum += omegaPixel;
+
+          if (capture === 0.0 || ovThick) {
+            const parallax = diffracted[0] * d.odet[0] + diffracted[1] * d.odet[1] + diffracted[2] * d.odet[2];
+            capture = Math.exp((-thickTic * sim.thickstepM * sim.mu) / parallax) - Math.exp((-(thickTic + 1) * sim.thickstepM * sim.mu) / parallax);
+          }
+
+          for (let source = 0; source < nsrc; source++) {
+            const src = sources[source];
+            incident[0] = -src.direction[0];
+            incident[1] = -src.direction[1];
+            incident[2] = -src.direction[2];
+            const lambda = src.lambdaM;
+            const sx = (diffracted[0] - incident[0]) / lambda;
+            const sy = (diffracted[1] - incident[1]) / lambda;
+            const sz = (diffracted[2] - incident[2]) / lambda;
+
+            if (hook && source === 0) {
+              hook.value('pix0_vector_meters', ...d.pix0M);
+              hook.value('fdet_vec', ...d.fdet);
+              hook.value('sdet_vec', ...d.sdet);
+              hook.value('pixel_pos_meters', ...pos);
+              hook.value('R_distance_meters', airpath);
+              hook.value('omega_pixel_sr', omegaPixel);
+              hook.value('close_distance_meters', d.closeDistanceM);
+              hook.value('obliquity_factor', d.closeDistanceM / airpath);
+              hook.value('diffracted_vec', ...diffracted);
+              hook.value('incident_vec', ...incident);
+              hook.value('lambda_meters', lambda);
+              hook.value('lambda_angstroms', lambda * 1e10);
+              hook.value('scattering_vec_A_inv', sx, sy, sz);
+            }
+
+            const stol = 0.5 * Math.sqrt(sx * sx + sy * sy + sz * sz);
+            if (dmin > 0.0 && stol > 0.0 && dmin > 0.5 / stol) continue;
+
+            if (polar === 0.0 || ovPolar) polar = polarizationFactor(s.polarization, incident, diffracted, this.polarAxis);
+
+            const cells = sim.phiMode === 'c-parity' && !st.phiLoopHasRun ? this.cellsFirst : this.cellsLater;
+            st.phiLoopHasRun = true;
+
+            for (let phiTic = 0; phiTic < phisteps; phiTic++) {
+              for (let mos = 0; mos < doms; mos++) {
+                const o = (phiTic * doms + mos) * 9;
+                const h = cells[o] * sx + cells[o + 1] * sy + cells[o + 2] * sz;
+                const k = cells[o + 3] * sx + cells[o + 4] * sy + cells[o + 5] * sz;
+                const l = cells[o + 6] * sx + cells[o + 7] * sy + cells[o + 8] * sz;
+                const h0 = Math.ceil(h - 0.5);
+                const k0 = Math.ceil(k - 0.5);
+                const l0 = Math.ceil(l - 0.5);
+                const traceHere = hook !== undefined && source === 0 && mos === 0;
+                if (traceHere && phiTic === 0) {
+                  hook.value('rot_a_angstroms', cells[o] * 1e10, cells[o + 1] * 1e10, cells[o + 2] * 1e10);
+                  hook.value('rot_b_angstroms', cells[o + 3] * 1e10, cells[o + 4] * 1e10, cells[o + 5] * 1e10);
+                  hook.value('rot_c_angstroms', cells[o + 6] * 1e10, cells[o + 7] * 1e10, cells[o + 8] * 1e10);
+                  hook.value('rot_a_star_A_inv', aSx, aSy, aSz);
+                  hook.value('rot_b_star_A_inv', bSx, bSy, bSz);
+                  hook.value('rot_c_star_A_inv', cSx, cSy, cSz);
+                  hook.value('hkl_frac', h, k, l);
+                  hook.integer('hkl_rounded', h0, k0, l0);
+                }
+
+                let Flatt = 1.0;
+                if (shape === 'SQUARE') {
+                  let Fa = 1.0;
+                  let Fb = 1.0;
+                  let Fc = 1.0;
+                  if (Na > 1) {
+                    Fa = sincg(Math.PI * h, Na);
+                    Flatt *= Fa;
+                  }
+                  if (Nb > 1) {
+                    Fb = sincg(Math.PI * k, Nb);
+                    Flatt *= Fb;
+                  }
+                  if (Nc > 1) {
+                    Fc = sincg(Math.PI * l, Nc);
+                    Flatt *= Fc;
+                  }
+                  if (traceHere) {
+                    if (phiTic === 0) {
+                      hook.value('F_latt_a', Fa);
+                      hook.value('F_latt_b', Fb);
+                      hook.value('F_latt_c', Fc);
+                      hook.value('F_latt', Flatt);
+                    }
+                    const phi = sim.phi0Rad + sim.phistepRad * phiTic;
+                    hook.phi(phiTic, phi * RTD, k, Fb, Flatt);
+                  }
+                } else if (shape === 'ROUND') {
+                  const hrad = (h - h0) * (h - h0) * Na * Na + (k - k0) * (k - k0) * Nb * Nb + (l - l0) * (l - l0) * Nc * Nc;
+                  Flatt = Na * Nb * Nc * 0.723601254558268 * sinc3(Math.PI * Math.sqrt(hrad * fudge));
+                } else {
+                  const dx = (h - h0) * aSx + (k - k0) * bSx + (l - l0) * cSx;
+                  const dy = (h - h0) * aSy + (k - k0) * bSy + (l - l0) * cSy;
+                  const dz = (h - h0) * aSz + (k - k0) * bSz + (l - l0) * cSz;
+                  const radStarSqr = (dx * dx + dy * dy + dz * dz) * Na * Na * Nb * Nb * Nc * Nc;
+                  if (shape === 'GAUSS') Flatt = Na * Nb * Nc * Math.exp(-((radStarSqr / 0.63) * fudge));
+                  else Flatt = Na * Nb * Nc * (radStarSqr * fudge < 0.3969 ? 1 : 0);
+                }
+                if (Flatt === 0.0 && water === 0.0) continue;
+
+                let Fcell = defaultF;
+                if (st.interpolate && outsideInterpolationRange(hkl!, h, k, l)) {
+                  st.interpolationExit ??= {h, k, l, h0, k0, l0};
+                  st.interpolate = false;
+                }
+                if (st.interpolate) Fcell = interpolateF(hkl!, h, k, l);
+                else if (useGrid && h0 <= hMax && h0 >= hMin && k0 <= kMax && k0 >= kMin && l0 <= lMax && l0 >= lMin) {
+                  Fcell = F![(h0 - hMin) * hStride + (k0 - kMin) * kStride + (l0 - lMin)];
+                }
+                if (traceHere && phiTic === 0) hook.value('F_cell', Fcell);
+
+                I += Fcell * Fcell * Flatt * Flatt;
+                if (ovThick) I *= capture;
+                if (ovPolar) I *= polar;
+                if (ovOmega) I *= omegaPixel;
+              }
+            }
+          }
+        }
+      }
+    }
+
+    let test = (R_E_SQR * sim.fluence * I) / sim.steps;
+    if (!ovThick) test *= capture;
+    if (!ovPolar) test *= polar;
+    if (!ovOmega) test *= omegaPixel;
+
+    if (hook) {
+      hook.value('I_before_scaling', I);
+      hook.value('r_e_meters', Math.sqrt(R_E_SQR));
+      hook.value('r_e_sqr', R_E_SQR);
+      hook.value('fluence_photons_per_m2', sim.fluence);
+      hook.integer('steps', sim.steps);
+      hook.integer('oversample_thick', ovThick ? 1 : 0);
+      hook.integer('oversample_polar', ovPolar ? 1 : 0);
+      hook.integer('oversample_omega', ovOmega ? 1 : 0);
+      hook.value('capture_fraction', capture);
+      hook.value('polar', polar);
+      hook.value('omega_pixel', omegaPixel);
+      hook.value('cos_2theta', incident[0] * diffracted[0] + incident[1] * diffracted[1] + incident[2] * diffracted[2]);
+      hook.value('I_pixel_final', test);
+      hook.value('floatimage_accumulated', Math.fround(test));
+    }
+    return {value: test, omegaSum};
+  }
+}

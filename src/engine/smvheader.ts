@@ -1,0 +1,51 @@
+/**
+ * -img / -mask ingestion: the SMV header values C's ValueOf() would find. ValueOf takes the
+ * *last* occurrence of the key anywhere in the header, as a substring, so "DISTANCE" finds
+ * "CLOSE_DISTANCE" when that comes later and "ORGX" finds "XDS_ORGX": we keep that.
+ */
+import {readFileSync} from 'node:fs';
+import type {SmvHeaderSource} from './args.js';
+import {UserError} from './errors.js';
+
+/** atof: the longest numeric prefix after leading white space, 0 when there is none. */
+export function atof(text: string): number {
+  const m = /^\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)/.exec(text);
+  if (m) return Number.parseFloat(m[1]);
+  const special = /^\s*([+-]?)(inf|nan)/i.exec(text);
+  if (special) return special[2].toLowerCase() === 'inf' ? (special[1] === '-' ? -Infinity : Infinity) : NaN;
+  return 0;
+}
+
+export function valueOf(header: string, key: string): number {
+  const last = header.lastIndexOf(key);
+  if (last < 0) return NaN;
+  const eq = header.indexOf('=', last + key.length);
+  if (eq < 0) return 0.0;
+  return atof(header.slice(eq + 1));
+}
+
+export function readSmvHeaderSource(path: string): SmvHeaderSource {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
+  }
+  if (buf.length < 512 || buf.toString('latin1', 0, 12) !== '{\nHEADER_BYT') {
+    throw new UserError(`${path}: does not look like an SMV (ADSC) frame`, 3);
+  }
+  let header = buf.toString('latin1', 0, 512);
+  const headerBytes = Math.trunc(valueOf(header, 'HEADER_BYTES'));
+  if (!(headerBytes > 0) || headerBytes > buf.length) throw new UserError(`${path}: bad HEADER_BYTES in SMV header`, 3);
+  header = buf.toString('latin1', 0, headerBytes).split('\0')[0];
+  let width = Math.trunc(valueOf(header, 'SIZE1'));
+  let height = Math.trunc(valueOf(header, 'SIZE2'));
+  if (!width) width = height = Math.trunc(valueOf(header, 'DETECTOR_DIMENSIONS'));
+  if (!(width > 0 && height > 0)) throw new UserError(`${path}: SMV header has no usable SIZE1/SIZE2`, 3);
+  const need = headerBytes + 2 * width * height;
+  if (buf.length < need) throw new UserError(`${path}: truncated SMV data (${buf.length} of ${need} bytes)`, 3);
+  // C reads the raw words without byte swapping; only zero / non-zero matters for a mask
+  const pixels = new Uint16Array(width * height);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = buf.readUInt16LE(headerBytes + 2 * i);
+  return {width, height, value: (key) => valueOf(header, key), pixels};
+}

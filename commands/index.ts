@@ -1,6 +1,14 @@
+import CompareTraces from './compare-traces.js';
 import Harness from './harness.js';
+import Metrics from './metrics.js';
+import PerPhi from './per-phi.js';
+import Simulate from './simulate.js';
 
 // oclif's explicit strategy: one import per command keeps start-up to the modules a run needs.
 export const COMMANDS = {
+  'compare-traces': CompareTraces,
   harness: Harness,
+  metrics: Metrics,
+  'per-phi': PerPhi,
+  simulate: Simulate,
 };

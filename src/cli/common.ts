@@ -30,7 +30,7 @@ export function fail(cmd: Command, message: string, exitCode: number): never {
 }
 
 export async function writeOutput(cmd: Command, text: string, out?: string): Promise<void> {
-  if (out) writeFileAtomic(out, text);
+  if (out) await writeFileAtomic(out, text);
   else process.stdout.write(text);
   void cmd;
 }

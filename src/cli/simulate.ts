@@ -1,0 +1,121 @@
+/** `simulate`: set up, render on workers, then write C's output files and print its summary. */
+import {resolve} from 'node:path';
+import {UsageError} from '../engine/errors.js';
+import {encodeFdump} from '../engine/hkl.js';
+import {emitOutputs, produceOutputs, statsFromImage, type SmvHeaderParams} from '../engine/output.js';
+import {defaultWorkers, renderFrame} from '../engine/render.js';
+import {seedRef} from '../engine/rng.js';
+import {FDUMP_NAME, setupSimulation, type PhiMode, type Simulation} from '../engine/setup.js';
+import {NANOBRAGG_USAGE} from '../engine/usage.js';
+import {formatG} from '../util/cformat.js';
+import {writeFileAtomic} from '../io/atomic.js';
+import {ProgressBar} from './progress.js';
+
+export interface SimulateOptions {
+  argv: string[];
+  phiMode: PhiMode;
+  workers?: number;
+  json?: boolean;
+  cwd?: string;
+  print?: (line: string) => void;
+}
+
+export function headerParams(sim: Simulation): SmvHeaderParams {
+  const d = sim.detector;
+  return {
+    fpixels: d.fpixels,
+    spixels: d.spixels,
+    pixelSizeM: d.pixelSizeM,
+    distanceM: d.distanceM,
+    lambdaM: sim.settings.lambda0M,
+    xbeamM: d.XbeamM,
+    ybeamM: d.YbeamM,
+    fbeamM: d.FbeamM,
+    sbeamM: d.SbeamM,
+    detsizeSM: d.detsizeSM,
+    dialsOriginMm: d.dialsOriginMm,
+    orgxPx: d.ORGX,
+    orgyPx: d.ORGY,
+    closeDistanceM: d.closeDistanceM,
+    phi0Rad: sim.phi0Rad,
+    oscRad: sim.oscRad,
+    twothetaRad: d.twothetaRad,
+  };
+}
+
+/** Returns the exit code (0, or 9 for C's usage refusal); throws UserError on bad input. */
+export async function runSimulate(o: SimulateOptions): Promise<number> {
+  const cwd = o.cwd ?? process.cwd();
+  const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  let sim: Simulation;
+  try {
+    sim = setupSimulation(o.argv, {phiMode: o.phiMode, cwd, nowSeconds});
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stdout.write(NANOBRAGG_USAGE);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  const s = sim.settings;
+  const say = o.json ? () => undefined : print;
+  for (const note of sim.notes) say(note);
+  if (sim.hklSource === 'fdump') say(`reading Fs from ${FDUMP_NAME}`);
+  if (sim.hklSource === 'hkl' && sim.hkl) {
+    // like C: cache the grid for the next run without -hkl
+    await writeFileAtomic(resolve(cwd, FDUMP_NAME), encodeFdump(sim.hkl));
+    say(`writing dump file for next time: ${FDUMP_NAME}`);
+  }
+  const workers = o.workers ?? defaultWorkers();
+  const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
+  const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, workers, sim, bar ? (d, n) => bar.update(d, n) : undefined);
+  bar?.done();
+  if (frame.interpolationExit) {
+    const x = frame.interpolationExit;
+    say(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${formatG(x.h)},${formatG(x.k)},${formatG(x.l)},${x.h0},${x.k0},${x.l0} `);
+    say('WARNING: further warnings will not be printed! ');
+  }
+  const d = sim.detector;
+  const omega = frame.omegaSum / sim.steps;
+  say(`solid angle subtended by detector = ${formatG(omega)} steradian ( ${formatG((100 * frame.omegaSum) / sim.steps / 4 / Math.PI)}% sphere)`);
+  const stats = statsFromImage(frame.image, {fpixels: d.fpixels, spixels: d.spixels, roi: d.roi, mask: s.mask, oversample: sim.oversample, pixelSizeM: d.pixelSizeM});
+  const image = new Float32Array(frame.image);
+  const outputs = produceOutputs(image, stats, headerParams(sim), {
+    roi: d.roi,
+    intfileScale: s.intfileScale,
+    pgmScale: s.pgmScale,
+    adcOffset: s.adcOffset,
+    writePgm: s.writePgm,
+    noise: s.calculateNoise ? {rng: sim.rng, seed: seedRef(s.seed)} : undefined,
+    fileNames: {float: s.floatFile, int: s.intFile, pgm: s.pgmFile, noise: s.noiseFile},
+  });
+  await emitOutputs(outputs, say, cwd);
+  if (o.json) {
+    const sm = outputs.summary;
+    print(
+      JSON.stringify({
+        phi_mode: o.phiMode,
+        workers,
+        fpixels: d.fpixels,
+        spixels: d.spixels,
+        steps: sim.steps,
+        solid_angle_sr: omega,
+        max_I: sm.maxI,
+        max_I_x_m: sm.maxIxM,
+        max_I_y_m: sm.maxIyM,
+        mean: sm.mean,
+        rms: sm.rms,
+        rmsd: sm.rmsd,
+        intfile_scale: outputs.intfileScale,
+        pgm_scale: outputs.pgmScale ?? null,
+        noise_photons: outputs.noise?.photons ?? null,
+        noise_overloads: outputs.noise?.overloads ?? null,
+        seed: s.calculateNoise ? -s.seed : null,
+        files: outputs.files.map((f) => f.name),
+        notes: sim.notes,
+      }),
+    );
+  }
+  return 0;
+}

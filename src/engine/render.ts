@@ -1,0 +1,172 @@
+/**
+ * Full-frame rendering. Rows are cut into chunks; chunks run on worker_threads (or in this
+ * thread for --workers 1) and write into one shared float image. The result does not depend
+ * on the worker count, because every chunk starts from the run state a single-threaded raster
+ * run would carry into its first pixel:
+ * - phi carry-over: known up front (has any earlier rendered pixel run a phi loop?);
+ * - interpolation switching off: chunks start optimistic (still on) and record where it
+ *   switched off; afterwards the pixels that ran with it on after the run's first switch-off
+ *   are rendered again with it off.
+ */
+import {availableParallelism} from 'node:os';
+import {Worker} from 'node:worker_threads';
+import {PixelEngine, type RunState} from './pixel.js';
+import {setupSimulation, type PhiMode, type Simulation} from './setup.js';
+
+export interface FrameRequest {
+  argv: string[];
+  cwd: string;
+  phiMode: PhiMode;
+  /** C's default seed is -time(); workers must agree on it */
+  nowSeconds: number;
+}
+
+export interface ChunkJob {
+  rowStart: number;
+  rowEnd: number;
+  phiLoopHasRun: boolean;
+  interpolate: boolean;
+}
+
+export interface ChunkResult {
+  rowStart: number;
+  rowEnd: number;
+  omegaSum: number;
+  /** raster index of the pixel where interpolation switched off in this chunk, -1 if it did not */
+  exitPixel: number;
+  exit?: RunState['interpolationExit'];
+}
+
+export interface FrameResult {
+  sim: Simulation;
+  image: Float32Array;
+  omegaSum: number;
+  interpolationExit?: RunState['interpolationExit'];
+}
+
+/** Render rows [rowStart, rowEnd) into `image` from the given start state. */
+export function renderChunk(engine: PixelEngine, image: Float32Array, job: ChunkJob, firstPixel = -1, lastPixel = Infinity): ChunkResult {
+  const {fpixels} = engine.sim.detector;
+  const st: RunState = {phiLoopHasRun: job.phiLoopHasRun, interpolate: job.interpolate};
+  let omegaSum = 0;
+  let exitPixel = -1;
+  for (let s = job.rowStart; s < job.rowEnd; s++) {
+    for (let f = 0; f < fpixels; f++) {
+      const idx = s * fpixels + f;
+      if (idx < firstPixel || idx >= lastPixel || !engine.isRendered(s, f)) continue;
+      const wasOn = st.interpolate;
+      const r = engine.render(s, f, st);
+      image[idx] = Math.fround(r.value);
+      omegaSum += r.omegaSum;
+      if (wasOn && !st.interpolate) exitPixel = idx;
+    }
+  }
+  return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum, exitPixel, exit: st.interpolationExit};
+}
+
+/** Raster index of the first rendered pixel that runs a phi loop (-1: none does). */
+function firstPhiLoopPixel(engine: PixelEngine): number {
+  const {fpixels, spixels} = engine.sim.detector;
+  for (let idx = 0; idx < fpixels * spixels; idx++) {
+    const s = Math.floor(idx / fpixels);
+    const f = idx % fpixels;
+    if (engine.isRendered(s, f) && engine.runsPhiLoop(s, f)) return idx;
+  }
+  return -1;
+}
+
+export function planChunks(spixels: number, workers: number): Array<[number, number]> {
+  const rowsPerChunk = Math.max(1, Math.ceil(spixels / (workers * 24)));
+  const out: Array<[number, number]> = [];
+  for (let r = 0; r < spixels; r += rowsPerChunk) out.push([r, Math.min(spixels, r + rowsPerChunk)]);
+  return out;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export async function renderFrame(req: FrameRequest, workers: number, sim: Simulation, onProgress?: (rowsDone: number, rows: number) => void): Promise<FrameResult> {
+  const {fpixels, spixels} = sim.detector;
+  const shared = new SharedArrayBuffer(4 * fpixels * spixels);
+  const image = new Float32Array(shared);
+  const engine = new PixelEngine(sim);
+  const firstPhi = firstPhiLoopPixel(engine);
+  const jobs: ChunkJob[] = planChunks(spixels, workers).map(([rowStart, rowEnd]) => ({
+    rowStart,
+    rowEnd,
+    phiLoopHasRun: firstPhi >= 0 && firstPhi < rowStart * fpixels,
+    interpolate: sim.interpolate,
+  }));
+  let rowsDone = 0;
+  const progress = (r: ChunkResult) => {
+    rowsDone += r.rowEnd - r.rowStart;
+    onProgress?.(rowsDone, spixels);
+  };
+
+  let results: ChunkResult[];
+  if (workers <= 1 || jobs.length <= 1) {
+    results = jobs.map((job) => {
+      const r = renderChunk(engine, image, job);
+      progress(r);
+      return r;
+    });
+  } else {
+    results = await runOnWorkers(req, shared, jobs, Math.min(workers, jobs.length), progress);
+  }
+  results.sort((a, b) => a.rowStart - b.rowStart);
+
+  // the run's first interpolation switch-off, in raster order
+  const firstExit = results.find((r) => r.exitPixel >= 0);
+  // solid angle does not depend on the run state, so every chunk's sum stands as rendered
+  let omegaSum = 0;
+  for (const r of results) {
+    omegaSum += r.omegaSum;
+    const chunkStart = r.rowStart * fpixels;
+    if (firstExit && sim.interpolate && chunkStart > firstExit.exitPixel) {
+      // this chunk assumed interpolation was still on: redo what it rendered with it on
+      const until = r.exitPixel >= 0 ? r.exitPixel : r.rowEnd * fpixels;
+      renderChunk(engine, image, {rowStart: r.rowStart, rowEnd: r.rowEnd, phiLoopHasRun: firstPhi >= 0 && firstPhi < chunkStart, interpolate: false}, chunkStart, until);
+    }
+  }
+  return {sim, image, omegaSum, interpolationExit: firstExit?.exit};
+}
+
+function runOnWorkers(req: FrameRequest, shared: SharedArrayBuffer, jobs: ChunkJob[], count: number, progress: (r: ChunkResult) => void): Promise<ChunkResult[]> {
+  return new Promise((resolvePromise, reject) => {
+    const results: ChunkResult[] = [];
+    let next = 0;
+    let live = count;
+    const pool: Worker[] = [];
+    const fail = (e: unknown) => {
+      for (const w of pool) void w.terminate();
+      reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(new URL('./render-worker.js', import.meta.url), {workerData: {req, shared}});
+      pool.push(w);
+      const feed = () => {
+        if (next < jobs.length) w.postMessage(jobs[next++]);
+        else {
+          w.postMessage(null);
+          if (--live === 0) resolvePromise(results);
+        }
+      };
+      w.on('message', (m: {ready?: boolean; result?: ChunkResult; error?: string}) => {
+        if (m.error) return fail(new Error(m.error));
+        if (m.result) {
+          results.push(m.result);
+          progress(m.result);
+        }
+        feed();
+      });
+      w.on('error', fail);
+    }
+  });
+}
+
+/** Convenience for callers that only have arguments. */
+export async function simulateFrame(req: FrameRequest, workers: number): Promise<FrameResult> {
+  const sim = setupSimulation(req.argv, {phiMode: req.phiMode, cwd: req.cwd, nowSeconds: req.nowSeconds});
+  return renderFrame(req, workers, sim);
+}

@@ -100,7 +100,7 @@ export function readColumns(path: string, columns: number, what: string): number
   return rows;
 }
 
-export function buildBeam(s: NanoBraggSettings, beamVector: Vec3, polarVector: Vec3, vertVector: Vec3, lambda0M: number): Beam {
+export function buildBeam(s: NanoBraggSettings, beamVector: Vec3, polarVector: Vec3, vertVector: Vec3, lambda0M: number, resolveInput: (p: string) => string = (p) => p): Beam {
   const h = sanitize(resolveSteps(s.hdivrangeRad, s.hdivstepRad, s.hdivsteps));
   const v = sanitize(resolveSteps(s.vdivrangeRad, s.vdivstepRad, s.vdivsteps));
   const d = sanitize(resolveSteps(s.dispersion, -1, s.dispsteps));
@@ -110,7 +110,7 @@ export function buildBeam(s: NanoBraggSettings, beamVector: Vec3, polarVector: V
   let divsteps = -1;
 
   if (s.sourceFile) {
-    for (const [x, y, z, w, lam] of readColumns(s.sourceFile, 5, '-sourcefile')) {
+    for (const [x, y, z, w, lam] of readColumns(resolveInput(s.sourceFile), 5, '-sourcefile')) {
       const pos: Vec3 = [
         Number.isNaN(x) ? -sourceDistanceM * beamVector[0] : x,
         Number.isNaN(y) ? -sourceDistanceM * beamVector[1] : y,

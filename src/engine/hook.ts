@@ -10,6 +10,8 @@ export interface TraceHook {
   value(key: string, ...values: number[]): void;
   /** per-pixel quantity printed with %d */
   integer(key: string, ...values: number[]): void;
+  /** a per-pixel diagnostic on its own channel (C prints TRACE_C_SOURCE2 for source index 2) */
+  channel(channel: string, key: string, values: number[], integer?: boolean): void;
   /** one line per phi step (source 0, mosaic domain 0, SQUARE shape) */
   phi(phiTic: number, phiDeg: number, kFrac: number, FlattB: number, Flatt: number): void;
 }

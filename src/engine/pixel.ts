@@ -332,6 +332,18 @@ export class PixelEngine {
                   Fcell = F![(h0 - hMin) * hStride + (k0 - kMin) * kStride + (l0 - lMin)];
                 }
                 if (traceHere && phiTic === 0) hook.value('F_cell', Fcell);
+                if (hook && source === 2 && mos === 0 && phiTic === 0) {
+                  const ch = 'SOURCE2';
+                  hook.channel(ch, 'F_cell', [Fcell]);
+                  hook.channel(ch, 'F_latt', [Flatt]);
+                  hook.channel(ch, 'F_cell_squared', [Fcell * Fcell]);
+                  hook.channel(ch, 'F_latt_squared', [Flatt * Flatt]);
+                  hook.channel(ch, 'I_contribution', [Fcell * Fcell * Flatt * Flatt]);
+                  hook.channel(ch, 'polar', [polar]);
+                  hook.channel(ch, 'cos2theta', [incident[0] * diffracted[0] + incident[1] * diffracted[1] + incident[2] * diffracted[2]]);
+                  hook.channel(ch, 'lambda_angstroms', [lambda * 1e10]);
+                  hook.channel(ch, 'source_index', [source], true);
+                }
 
                 I += Fcell * Fcell * Flatt * Flatt;
                 if (ovThick) I *= capture;

@@ -190,7 +190,7 @@ export function setupFromSettings(s: NanoBraggSettings, opts: SetupOptions & {cw
   }
   if (!hkl || hkl.count === 0) interpolate = 0;
 
-  const beam = buildBeam(s, detector.beam, detector.polarVector, detector.vertVector, s.lambda0M);
+  const beam = buildBeam(s, detector.beam, detector.polarVector, detector.vertVector, s.lambda0M, (p) => resolvePath(cwd, p));
   if (oversample <= 0) oversample = 1;
   const steps = beam.sources.length * crystal.mosaicDomains * phisteps * oversample * oversample;
   const waterF = 2.57;

@@ -22,6 +22,10 @@ export class TraceEmitter implements TraceHook {
     this.lines.push(`${this.prefix}: ${key} ${values.map(fmtInt).join(' ')}`);
   }
 
+  channel(channel: string, key: string, values: number[], integer = false): void {
+    this.lines.push(`${this.prefix}_${channel}: ${key} ${values.map(integer ? fmtInt : fmtG15).join(' ')}`);
+  }
+
   phi(phiTic: number, phiDeg: number, kFrac: number, FlattB: number, Flatt: number): void {
     this.lines.push(
       `${this.prefix}_PHI phi_tic=${fmtInt(phiTic)} phi_deg=${fmtG15(phiDeg)} k_frac=${fmtG15(kFrac)} F_latt_b=${fmtG15(FlattB)} F_latt=${fmtG15(Flatt)}`,

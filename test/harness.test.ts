@@ -1,0 +1,114 @@
+import {expect} from 'chai';
+import {readFileSync} from 'node:fs';
+import {tracePixel} from '../src/engine/harness.js';
+import {UserError} from '../src/engine/errors.js';
+import {compareTraceInputs, type TraceComparison} from '../src/trace/compare.js';
+import {caseFile, traceCases} from './helpers/paths.js';
+import {inputsFolder, meta, removeFolder, runPreArgs} from './helpers/workdir.js';
+
+function compare(refPath: string, testText: string): TraceComparison {
+  const refText = readFileSync(refPath, 'utf8');
+  return compareTraceInputs(
+    {path: refPath, text: refText, sha256: '', bytes: refText.length},
+    {path: 'harness', text: testText, sha256: '', bytes: testText.length},
+    {rtol: 1e-6},
+  );
+}
+
+function describeFailure(c: TraceComparison): string {
+  const f = c.first_divergence;
+  return f ? `${f.key}#${f.occurrence}: ref ${JSON.stringify(f.ref?.numbers ?? f.ref)} test ${JSON.stringify(f.test?.numbers ?? f.test)} (${f.status})` : '';
+}
+
+/** Cases whose phi sweep has a step of angle exactly 0 among several steps (C-PARITY-001 applies). */
+function hasZeroPhiStepAmongMany(args: string[]): boolean {
+  const at = (flag: string) => {
+    const i = args.lastIndexOf(flag);
+    return i >= 0 ? Number(args[i + 1]) : undefined;
+  };
+  const steps = at('-phisteps') ?? 1;
+  const phi0 = at('-phi') ?? 0;
+  return steps > 1 && phi0 === 0;
+}
+
+describe('harness reproduces every reference C trace', function () {
+  this.timeout(600000);
+  const cases = traceCases().filter((n) => meta(n).traces);
+  let dir: string;
+  before(() => {
+    dir = inputsFolder();
+  });
+  after(() => removeFolder(dir));
+
+  for (const name of cases) {
+    const m = meta(name);
+    const base = name.replace(/_specref$/, '');
+    const isSpecref = base !== name;
+    m.traces!.forEach((traceFile, i) => {
+      const [slow, fast] = m.traced_pixels_slow_fast![i];
+      const modes: Array<'spec' | 'c-parity'> = isSpecref ? ['spec'] : hasZeroPhiStepAmongMany(m.args) ? ['c-parity'] : ['c-parity', 'spec'];
+      for (const mode of modes) {
+        it(`${name} pixel (slow ${slow}, fast ${fast}) in ${mode} mode`, async () => {
+          const work = m.pre_args ? inputsFolder() : dir;
+          try {
+            await runPreArgs(m, work);
+            const argv = isSpecref ? meta(base).args : m.args;
+            const {trace} = tracePixel({argv, spixel: slow, fpixel: fast, phiMode: mode, cwd: work});
+            const c = compare(caseFile(name, traceFile), trace);
+            expect(c.counts.compared, 'per-pixel keys compared').to.be.greaterThan(20);
+            expect(c.verdict, describeFailure(c)).to.equal('pass');
+            expect(c.missing, 'missing keys').to.have.length(0);
+          } finally {
+            if (work !== dir) removeFolder(work);
+          }
+        });
+      }
+    });
+  }
+});
+
+describe('harness and C-PARITY-001', () => {
+  it('spec mode on the supervisor pixel diverges from C by about -14.46 % in I_before_scaling', () => {
+    const m = meta('supervisor');
+    const {trace} = tracePixel({argv: m.args, spixel: 685, fpixel: 1039, phiMode: 'spec', cwd: inputsFolderOnce()});
+    const c = compare(caseFile('supervisor', 'trace_s685_f1039.log'), trace);
+    expect(c.verdict).to.equal('divergence');
+    const I = c.keys.find((k) => k.key === 'I_before_scaling')!;
+    expect(I.rel_delta).to.be.closeTo(-0.1446, 0.0005);
+  });
+});
+
+let shared: string | undefined;
+function inputsFolderOnce(): string {
+  shared ??= inputsFolder();
+  return shared;
+}
+after(() => shared && removeFolder(shared));
+
+describe('harness refuses what C would not trace', () => {
+  const base = ['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5', '-detpixels', '64'];
+  const code = (fn: () => unknown): number => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof UserError) return e.exitCode;
+      throw e;
+    }
+    return 0;
+  };
+  it('a pixel outside the ROI has no per-pixel block (exit 5)', () => {
+    expect(code(() => tracePixel({argv: [...base, '-roi', '10', '20', '10', '20'], spixel: 5, fpixel: 5, phiMode: 'spec'}))).to.equal(5);
+  });
+  it('a pixel outside the detector is an error (exit 4)', () => {
+    expect(code(() => tracePixel({argv: base, spixel: 64, fpixel: 0, phiMode: 'spec'}))).to.equal(4);
+  });
+  it('an unknown flag names the flag (exit 2)', () => {
+    expect(() => tracePixel({argv: [...base, '-bogus'], spixel: 1, fpixel: 1, phiMode: 'spec'})).to.throw(UserError, "unknown flag '-bogus'");
+  });
+  it('a malformed value names the flag (exit 2)', () => {
+    expect(() => tracePixel({argv: [...base, '-distance', 'far'], spixel: 1, fpixel: 1, phiMode: 'spec'})).to.throw(UserError, "-distance: expected a number, got 'far'");
+  });
+  it('no structure factors is C usage error 9', () => {
+    expect(code(() => tracePixel({argv: meta('usage_error').args, spixel: 1, fpixel: 1, phiMode: 'spec', cwd: inputsFolderOnce()}))).to.equal(9);
+  });
+});

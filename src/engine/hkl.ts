@@ -42,35 +42,68 @@ export function readHklText(path: string, defaultF: number): HklGrid {
   } catch (e) {
     throw new UserError(`-hkl ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
   }
-  const rows: Array<[number, number, number, number]> = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const t = lines[i].trim();
-    if (t === '') continue;
-    const parts = t.split(/\s+/);
-    const vals = parts.slice(0, 4).map(Number);
-    if (parts.length < 4 || vals.some((v) => !Number.isFinite(v))) {
-      throw new UserError(`-hkl ${path}:${i + 1}: expected 'h k l F', got '${t.slice(0, 60)}'`, 3);
-    }
-    rows.push([Math.trunc(vals[0]), Math.trunc(vals[1]), Math.trunc(vals[2]), vals[3]]);
-  }
+  const rows = parseHklRows(text, path);
   if (rows.length === 0) throw new UserError(`-hkl ${path}: no reflections`, 3);
   let [hMin, kMin, lMin, hMax, kMax, lMax] = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
-  for (const [h, k, l] of rows) {
-    hMin = Math.min(hMin, h);
-    kMin = Math.min(kMin, k);
-    lMin = Math.min(lMin, l);
-    hMax = Math.max(hMax, h);
-    kMax = Math.max(kMax, k);
-    lMax = Math.max(lMax, l);
+  for (let r = 0; r < rows.length; r += 4) {
+    hMin = Math.min(hMin, rows[r]);
+    kMin = Math.min(kMin, rows[r + 1]);
+    lMin = Math.min(lMin, rows[r + 2]);
+    hMax = Math.max(hMax, rows[r]);
+    kMax = Math.max(kMax, rows[r + 1]);
+    lMax = Math.max(lMax, rows[r + 2]);
   }
-  const g = allocate(hMin, hMax, kMin, kMax, lMin, lMax, rows.length);
+  const g = allocate(hMin, hMax, kMin, kMax, lMin, lMax, rows.length / 4);
   if (defaultF !== 0.0) {
     // C pre-fills all but the extra slab on each axis
     for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) for (let l = 0; l < g.lRange; l++) g.F[gridIndex(g, h, k, l)] = defaultF;
   }
-  for (const [h, k, l, F] of rows) g.F[gridIndex(g, h - hMin, k - kMin, l - lMin)] = F;
+  for (let r = 0; r < rows.length; r += 4) g.F[gridIndex(g, rows[r] - hMin, rows[r + 1] - kMin, rows[r + 2] - lMin)] = rows[r + 3];
   return g;
+}
+
+/**
+ * Flat [h, k, l, F, ...] from the text, one reflection per non-blank line. A hand-rolled
+ * tokenizer: HKL files reach millions of lines and this runs on every harness call.
+ */
+function parseHklRows(text: string, path: string): number[] {
+  const out: number[] = [];
+  const n = text.length;
+  let pos = 0;
+  let line = 1;
+  const fields: number[] = [0, 0, 0, 0];
+  while (pos < n) {
+    let count = 0;
+    const lineStart = pos;
+    while (pos < n && text.charCodeAt(pos) !== 10) {
+      const c = text.charCodeAt(pos);
+      if (c === 32 || c === 9 || c === 13) {
+        pos++;
+        continue;
+      }
+      const start = pos;
+      while (pos < n) {
+        const d = text.charCodeAt(pos);
+        if (d === 32 || d === 9 || d === 13 || d === 10) break;
+        pos++;
+      }
+      if (count < 4) {
+        const v = Number(text.slice(start, pos));
+        if (!Number.isFinite(v)) count = -1000;
+        else fields[count] = v;
+      }
+      count++;
+    }
+    if (count !== 0) {
+      if (count < 4) {
+        throw new UserError(`-hkl ${path}:${line}: expected 'h k l F', got '${text.slice(lineStart, Math.min(pos, lineStart + 60)).trim()}'`, 3);
+      }
+      out.push(Math.trunc(fields[0]), Math.trunc(fields[1]), Math.trunc(fields[2]), fields[3]);
+    }
+    pos++;
+    line++;
+  }
+  return out;
 }
 
 /** Fdump.bin as C writes it: "%d %d %d %d %d %d\n\f" then the whole grid as native doubles. */

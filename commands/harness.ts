@@ -1,14 +1,16 @@
 import {Command, Flags} from '@oclif/core';
-import {runGuarded, splitPassthrough, writeOutput} from '../src/cli/common.js';
+import {fail, runGuarded, splitPassthrough, writeOutput} from '../src/cli/common.js';
 
 export default class Harness extends Command {
   static summary = "Trace one pixel through the engine, in the C tracer's key vocabulary (TRACE_TS).";
-  static description = `Computes only the requested pixel (no full render) and prints TRACE_TS lines with the same keys, order, repetition and %.15g formatting as nanoBragg.c's -trace_pixel output, plus TRACE_TS_PHI lines.
-The nanoBragg arguments follow "--"; input files are read relative to the working folder, as C does.
+  static description = `Computes only the requested pixel (no full render) and prints TRACE_TS lines with the same keys, order, repetition and %.15g formatting as nanoBragg.c's -trace_pixel output, plus TRACE_TS_PHI and TRACE_TS_SOURCE2 lines and the set-up keys. In c-parity mode the pixel starts from the state the earlier pixels of a single-threaded C run leave (phi carry-over, interpolation switched off).
+The nanoBragg arguments follow "--" (input files are read relative to the working folder, as C does), or come from --config <case> (traces/<case>/meta.json, inputs read from traces/inputs).
+With --bundle ROOT, writes ROOT/<UTC yyyymmddTHHMMSSZ>/ with the trace, commands.txt, env.json, sha256.txt and, given --ref, the reference copy and its comparison (summary.md, metrics.json).
 
-Exit codes: 0 trace written; 2 bad arguments; 3 unreadable or malformed input file; 4 pixel outside the detector; 5 pixel not rendered (outside -roi or zero in -mask: C prints no per-pixel block); 9 nanoBragg usage error (no structure factors or no cell), as C.`;
+Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence from --ref (the bundle is still written); 2 bad arguments; 3 unreadable or malformed input file; 4 pixel outside the detector; 5 pixel not rendered (outside -roi or zero in -mask: C prints no per-pixel block); 9 nanoBragg usage error (no structure factors or no cell), as C.`;
   static examples = [
-    '<%= config.bin %> harness --pixel 685 1039 --phi-mode c-parity -- -mat A.mat -hkl scaled.hkl ...',
+    '<%= config.bin %> harness --config supervisor --pixel 685 1039 --phi-mode c-parity',
+    '<%= config.bin %> harness --config supervisor --pixel 685 1039 --phi-mode spec --ref traces/supervisor/trace_s685_f1039.log --bundle reports',
     '<%= config.bin %> harness --pixel 100 150 --out trace.log -- -cell 100 100 100 90 90 90 -default_F 100 -N 5',
   ];
   static strict = false;
@@ -16,16 +18,46 @@ Exit codes: 0 trace written; 2 bad arguments; 3 unreadable or malformed input fi
     pixel: Flags.integer({description: 'slow then fast pixel index (as C -trace_pixel)', multiple: true, required: true}),
     'phi-mode': Flags.string({description: 'spec: fresh phi rotation each step; c-parity: reproduce C-PARITY-001', options: ['spec', 'c-parity'], default: 'spec'}),
     out: Flags.string({description: 'write the trace to this file (atomically) instead of stdout'}),
+    config: Flags.string({description: 'take the nanoBragg arguments of a reference case (traces/<name>/meta.json)'}),
+    ref: Flags.string({description: 'reference trace (e.g. the C trace) to compare against; needs --bundle'}),
+    bundle: Flags.string({description: 'write a timestamped evidence bundle under this folder'}),
+    tolerance: Flags.string({description: 'relative tolerance for --ref', default: '1e-6'}),
   };
 
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
       const {flags} = await this.parse(Harness, own);
-      if (flags.pixel.length !== 2) this.error('--pixel takes two integers: slow fast', {exit: 2});
+      if (flags.pixel.length !== 2) fail(this, '--pixel takes two integers: slow fast', 2);
+      if (flags.ref && !flags.bundle) fail(this, '--ref needs --bundle (or compare afterwards with compare-traces)', 2);
+      const tolerance = Number(flags.tolerance);
+      if (!(tolerance >= 0)) fail(this, `--tolerance: expected a number >= 0, got '${flags.tolerance}'`, 2);
       const {tracePixel} = await import('../src/engine/harness.js');
-      const result = tracePixel({argv: passthrough, spixel: flags.pixel[0], fpixel: flags.pixel[1], phiMode: flags['phi-mode'] as 'spec' | 'c-parity'});
-      await writeOutput(this, result.trace, flags.out);
+      let argv = passthrough;
+      let cwd: string | undefined;
+      if (flags.config) {
+        if (passthrough.length) fail(this, 'give either --config or nanoBragg arguments after --, not both', 2);
+        const {loadPreset} = await import('../src/cli/presets.js');
+        ({args: argv, cwd} = loadPreset(flags.config));
+      }
+      const mode = flags['phi-mode'] as 'spec' | 'c-parity';
+      const [spixel, fpixel] = flags.pixel;
+      const result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd});
+      if (flags.out || !flags.bundle) await writeOutput(this, result.trace, flags.out);
+      if (flags.bundle) {
+        const {writeBundle} = await import('../src/report/bundle.js');
+        const command = ['nbparity', 'harness', ...this.argv].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
+        const b = await writeBundle({
+          root: flags.bundle,
+          files: {'trace.log': result.trace},
+          commands: [command],
+          env: {mode, tolerance, pixel: {slow: spixel, fast: fpixel}, config: flags.config ?? null, nanobragg_args: argv},
+          reference: flags.ref,
+          trace: 'trace.log',
+        });
+        process.stdout.write(`${b.dir}\n`);
+        if (b.exitCode !== 0) this.exit(b.exitCode);
+      }
     });
   }
 }

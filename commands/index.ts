@@ -1,3 +1,4 @@
+import CompareImages from './compare-images.js';
 import CompareTraces from './compare-traces.js';
 import Harness from './harness.js';
 import Metrics from './metrics.js';
@@ -6,6 +7,7 @@ import Simulate from './simulate.js';
 
 // oclif's explicit strategy: one import per command keeps start-up to the modules a run needs.
 export const COMMANDS = {
+  'compare-images': CompareImages,
   'compare-traces': CompareTraces,
   harness: Harness,
   metrics: Metrics,

@@ -1,0 +1,223 @@
+/** Image-versus-image metrics, in double precision, on an inclusive ROI (x = fast, y = slow). */
+
+export type Pixels = ArrayLike<number>;
+
+/** Inclusive pixel bounds: xmin xmax (fast), ymin ymax (slow). */
+export interface Roi {
+  xmin: number;
+  xmax: number;
+  ymin: number;
+  ymax: number;
+}
+
+export interface PeakOptions {
+  /** local maxima must exceed this percentile (0..100) of the image's ROI values */
+  percentile: number;
+  /** keep the brightest N local maxima */
+  top: number;
+}
+
+export interface Peak {
+  x: number;
+  y: number;
+  value: number;
+}
+
+export interface PeakMatch {
+  percentile: number;
+  top: number;
+  ref_peaks: number;
+  test_peaks: number;
+  matched: number;
+  /** matched / ref_peaks (null when the reference has no peak) */
+  matched_fraction: number | null;
+  /** mean Euclidean distance in pixels of the matched pairs (null when none matched) */
+  mean_distance: number | null;
+}
+
+export interface ImageMetrics {
+  width: number;
+  height: number;
+  roi: Roi;
+  pixels: number;
+  correlation: number | null;
+  mse: number;
+  rmse: number;
+  max_abs_diff: number;
+  max_abs_diff_at: {x: number; y: number} | null;
+  /** max over pixels of |test-ref| / max(|ref|,|test|); pixels where both are 0 count 0 */
+  max_rel_diff: number;
+  identical_fraction: number;
+  sum_ref: number;
+  sum_test: number;
+  /** sum_test / sum_ref (null when sum_ref is 0) */
+  sum_ratio: number | null;
+  mean_ref: number;
+  mean_test: number;
+  peaks: PeakMatch;
+}
+
+export function fullRoi(width: number, height: number): Roi {
+  return {xmin: 0, xmax: width - 1, ymin: 0, ymax: height - 1};
+}
+
+export function checkRoi(roi: Roi, width: number, height: number): string | undefined {
+  const {xmin, xmax, ymin, ymax} = roi;
+  if (![xmin, xmax, ymin, ymax].every(Number.isInteger)) return 'ROI bounds must be integers';
+  if (xmin < 0 || ymin < 0 || xmax >= width || ymax >= height || xmin > xmax || ymin > ymax) {
+    return `ROI x ${xmin}..${xmax}, y ${ymin}..${ymax} is not inside the ${width}x${height} image (0 <= min <= max < size)`;
+  }
+  return undefined;
+}
+
+/** Percentile with linear interpolation between order statistics (numpy's default). */
+export function percentileOf(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (Math.min(Math.max(p, 0), 100) / 100) * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+}
+
+export function roiValues(img: Pixels, width: number, roi: Roi): Float64Array {
+  const w = roi.xmax - roi.xmin + 1;
+  const out = new Float64Array(w * (roi.ymax - roi.ymin + 1));
+  let k = 0;
+  for (let y = roi.ymin; y <= roi.ymax; y++) for (let x = roi.xmin; x <= roi.xmax; x++) out[k++] = img[y * width + x];
+  return out;
+}
+
+/** Local maxima (>= all 8 neighbours inside the ROI, > the percentile), brightest first, at most `top`. */
+export function findPeaks(img: Pixels, width: number, roi: Roi, o: PeakOptions): Peak[] {
+  const sorted = roiValues(img, width, roi).sort();
+  const threshold = percentileOf(sorted, o.percentile);
+  const peaks: Peak[] = [];
+  for (let y = roi.ymin; y <= roi.ymax; y++) {
+    for (let x = roi.xmin; x <= roi.xmax; x++) {
+      const v = img[y * width + x];
+      if (!(v > threshold)) continue;
+      let isMax = true;
+      for (let dy = -1; dy <= 1 && isMax; dy++) {
+        const yy = y + dy;
+        if (yy < roi.ymin || yy > roi.ymax) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if ((dx === 0 && dy === 0) || xx < roi.xmin || xx > roi.xmax) continue;
+          if (img[yy * width + xx] > v) {
+            isMax = false;
+            break;
+          }
+        }
+      }
+      if (isMax) peaks.push({x, y, value: v});
+    }
+  }
+  peaks.sort((a, b) => b.value - a.value || a.y - b.y || a.x - b.x);
+  return peaks.slice(0, Math.max(0, o.top));
+}
+
+/** Greedy one-to-one matching, brightest reference peak first, within a 1-pixel (8-neighbour) gate. */
+export function matchPeaks(ref: Peak[], test: Peak[], o: PeakOptions): PeakMatch {
+  const used = new Uint8Array(test.length);
+  let matched = 0;
+  let distSum = 0;
+  for (const r of ref) {
+    let best = -1;
+    let bestD = Infinity;
+    for (let j = 0; j < test.length; j++) {
+      if (used[j]) continue;
+      const dx = test[j].x - r.x;
+      const dy = test[j].y - r.y;
+      if (Math.abs(dx) > 1 || Math.abs(dy) > 1) continue;
+      const d = Math.hypot(dx, dy);
+      if (d < bestD) {
+        bestD = d;
+        best = j;
+      }
+    }
+    if (best >= 0) {
+      used[best] = 1;
+      matched++;
+      distSum += bestD;
+    }
+  }
+  return {
+    percentile: o.percentile,
+    top: o.top,
+    ref_peaks: ref.length,
+    test_peaks: test.length,
+    matched,
+    matched_fraction: ref.length > 0 ? matched / ref.length : null,
+    mean_distance: matched > 0 ? distSum / matched : null,
+  };
+}
+
+/**
+ * One pass over the ROI: sums, Welford co-moments for the Pearson correlation (stable when the
+ * mean dwarfs the spread), squared differences and extremes. Peak finding is a second step.
+ */
+export function compareImages(ref: Pixels, test: Pixels, width: number, height: number, roi: Roi, peaks: PeakOptions): ImageMetrics {
+  let n = 0;
+  let sumR = 0;
+  let sumT = 0;
+  let meanR = 0;
+  let meanT = 0;
+  let m2R = 0;
+  let m2T = 0;
+  let cRT = 0;
+  let sse = 0;
+  let maxAbs = -1;
+  let maxAt: {x: number; y: number} | null = null;
+  let maxRel = 0;
+  let same = 0;
+  for (let y = roi.ymin; y <= roi.ymax; y++) {
+    for (let x = roi.xmin; x <= roi.xmax; x++) {
+      const i = y * width + x;
+      const r = +ref[i];
+      const t = +test[i];
+      n++;
+      sumR += r;
+      sumT += t;
+      const dR = r - meanR;
+      meanR += dR / n;
+      const dT = t - meanT;
+      meanT += dT / n;
+      m2R += dR * (r - meanR);
+      m2T += dT * (t - meanT);
+      cRT += dR * (t - meanT);
+      const d = t - r;
+      sse += d * d;
+      const a = Math.abs(d);
+      if (a > maxAbs) {
+        maxAbs = a;
+        maxAt = {x, y};
+      }
+      if (d === 0) same++;
+      else {
+        const rel = a / Math.max(Math.abs(r), Math.abs(t));
+        if (rel > maxRel) maxRel = rel;
+      }
+    }
+  }
+  const denom = Math.sqrt(m2R * m2T);
+  const mse = n > 0 ? sse / n : 0;
+  return {
+    width,
+    height,
+    roi,
+    pixels: n,
+    correlation: denom > 0 ? cRT / denom : null,
+    mse,
+    rmse: Math.sqrt(mse),
+    max_abs_diff: Math.max(maxAbs, 0),
+    max_abs_diff_at: maxAt,
+    max_rel_diff: maxRel,
+    identical_fraction: n > 0 ? same / n : 0,
+    sum_ref: sumR,
+    sum_test: sumT,
+    sum_ratio: sumR !== 0 ? sumT / sumR : null,
+    mean_ref: meanR,
+    mean_test: meanT,
+    peaks: matchPeaks(findPeaks(ref, width, roi, peaks), findPeaks(test, width, roi, peaks), peaks),
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * One-line errors for the commands of src/trace and src/report: `Error: <message>` on stderr, no
+ * stack trace, no line wrapping, then the error's exit code (2 unless it carries another).
+ */
+import type {Command} from '@oclif/core';
+
+import {exitCodeForError} from '../trace/errors.js';
+
+export function failCommand(command: Command, error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  return command.exit(exitCodeForError(error));
+}

@@ -112,3 +112,37 @@ describe('harness refuses what C would not trace', () => {
     expect(code(() => tracePixel({argv: meta('usage_error').args, spixel: 1, fpixel: 1, phiMode: 'spec', cwd: inputsFolderOnce()}))).to.equal(9);
   });
 });
+
+describe('harness --config supervisor --ref --bundle (the Phase M1 evidence)', function () {
+  this.timeout(120000);
+  it('c-parity passes, spec diverges and names C-PARITY-001; each bundle verifies', async () => {
+    const {execFileSync, spawnSync} = await import('node:child_process');
+    const {mkdtempSync, readdirSync, writeFileSync} = await import('node:fs');
+    const {tmpdir} = await import('node:os');
+    const {join} = await import('node:path');
+    const {ROOT} = await import('./helpers/paths.js');
+    const cli = join(ROOT, 'dist', 'src', 'cli.js');
+    const ref = join(ROOT, 'traces', 'supervisor', 'trace_s685_f1039.log');
+    const root = mkdtempSync(join(tmpdir(), 'nbparity-bundle-'));
+    const run = (mode: string) => spawnSync('node', [cli, 'harness', '--config', 'supervisor', '--pixel', '685', '1039', '--phi-mode', mode, '--ref', ref, '--bundle', root], {encoding: 'utf8'});
+    const parity = run('c-parity');
+    expect(parity.status, parity.stderr).to.equal(0);
+    const spec = run('spec');
+    expect(spec.status, spec.stderr).to.equal(1);
+    const dirs = [parity.stdout.trim(), spec.stdout.trim()];
+    expect(readdirSync(root)).to.have.length(2);
+    const specMetrics = JSON.parse(readFileSync(join(dirs[1], 'metrics.json'), 'utf8'));
+    expect(specMetrics.first_divergence).to.be.a('string');
+    const I = specMetrics.keys.find((k: {key: string}) => k.key === 'I_before_scaling');
+    expect(I.rel_delta).to.be.closeTo(-0.1446, 0.0005);
+    expect(readFileSync(join(dirs[1], 'summary.md'), 'utf8')).to.contain('C-PARITY-001');
+    expect(JSON.parse(readFileSync(join(dirs[0], 'metrics.json'), 'utf8')).first_divergence).to.equal(null);
+    for (const d of dirs) execFileSync('node', [cli, 'metrics', d, '--verify']);
+    // one changed byte in the trace makes verification fail
+    const trace = join(dirs[0], 'trace.log');
+    const text = readFileSync(trace, 'utf8');
+    writeFileSync(trace, text.replace('TRACE_TS', 'TRACE_TX'));
+    expect(spawnSync('node', [cli, 'metrics', dirs[0], '--verify']).status).to.not.equal(0);
+    removeFolder(root);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * `npm run bench`: wall time, pixels per second and peak memory of full-frame renders, and of
+ * one harness trace. With NB_C_BIN naming a C nanoBragg, runs it on the same arguments and
+ * thread count (OMP_NUM_THREADS), alternating with ours, and prints the ratio. A script, not a test.
+ *
+ * Options (environment): BENCH_WORKERS (default 2), BENCH_REPEAT (default 2), BENCH_CASES
+ * (comma list, default supervisor,simple_cubic,mosaic).
+ */
+import {spawnSync} from 'node:child_process';
+import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {repoRoot} from '../cli/presets.js';
+
+const root = repoRoot();
+const cli = join(root, 'dist', 'src', 'cli.js');
+const workers = Number(process.env.BENCH_WORKERS ?? 2);
+const repeat = Number(process.env.BENCH_REPEAT ?? 2);
+const cases = (process.env.BENCH_CASES ?? 'supervisor,simple_cubic,mosaic').split(',');
+const cBin = process.env.NB_C_BIN;
+
+interface Timing {
+  seconds: number;
+  maxRssMb: number;
+}
+
+/** Run a command in a fresh copy of the inputs; wall time and peak RSS from GNU time if present. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Timing {
+  const dir = mkdtempSync(join(tmpdir(), 'nbparity-bench-'));
+  cpSync(join(root, 'traces', 'inputs'), dir, {recursive: true});
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {cwd: dir, env, encoding: 'utf8'});
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.error || r.status !== 0) throw new Error(`${cmd} failed: ${r.error?.message ?? r.stderr.slice(-300)}`);
+    const kb = Number(r.stderr.trim().split('\n').pop());
+    return {seconds, maxRssMb: kb / 1024};
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+}
+
+const fmt = (x: number, d = 2) => x.toFixed(d);
+console.log(`nbparity bench: ${workers} workers, best of ${repeat}${cBin ? `, C: ${cBin} with OMP_NUM_THREADS=${workers}` : ''}`);
+for (const name of cases) {
+  const meta = JSON.parse(readFileSync(join(root, 'traces', name, 'meta.json'), 'utf8')) as {args: string[]; fpixels: number; spixels: number};
+  const args = [...meta.args, '-floatfile', 'float.bin', '-nopgm', '-noprogress'];
+  const ours: Timing[] = [];
+  const theirs: Timing[] = [];
+  for (let i = 0; i < repeat; i++) {
+    ours.push(timed('node', [cli, 'simulate', '--phi-mode', 'c-parity', '--workers', String(workers), '--', ...args]));
+    if (cBin) theirs.push(timed(cBin, args, {...process.env, OMP_NUM_THREADS: String(workers)}));
+  }
+  const best = (t: Timing[]) => t.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const o = best(ours);
+  const pixels = meta.fpixels * meta.spixels;
+  let line = `${name.padEnd(14)} ${meta.fpixels}x${meta.spixels}  ours ${fmt(o.seconds)} s  ${fmt(pixels / o.seconds / 1e6)} Mpx/s  peak ${fmt(o.maxRssMb, 0)} MB`;
+  if (cBin) {
+    const c = best(theirs);
+    line += `  C ${fmt(c.seconds)} s  ratio ours/C ${fmt(o.seconds / c.seconds)}`;
+  }
+  console.log(line);
+}
+const sup = JSON.parse(readFileSync(join(root, 'traces', 'supervisor', 'meta.json'), 'utf8')) as {args: string[]};
+const h = [0, 1, 2].map(() => timed('node', [cli, 'harness', '--pixel', '685', '1039', '--phi-mode', 'c-parity', '--', ...sup.args]));
+console.log(`harness supervisor pixel (685, 1039): best ${fmt(Math.min(...h.map((t) => t.seconds)))} s wall (Node start-up and scaled.hkl included)`);

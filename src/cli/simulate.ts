@@ -53,7 +53,7 @@ export async function runSimulate(o: SimulateOptions): Promise<number> {
     sim = setupSimulation(o.argv, {phiMode: o.phiMode, cwd, nowSeconds});
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stdout.write(NANOBRAGG_USAGE);
+      for (const line of NANOBRAGG_USAGE.trimEnd().split('\n')) print(line);
       return e.exitCode;
     }
     throw e;

@@ -5,24 +5,8 @@
  */
 import {readFileSync} from 'node:fs';
 import type {SmvHeaderSource} from './args.js';
+import {smvValueOf as valueOf} from '../io/smv.js';
 import {UserError} from './errors.js';
-
-/** atof: the longest numeric prefix after leading white space, 0 when there is none. */
-export function atof(text: string): number {
-  const m = /^\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)/.exec(text);
-  if (m) return Number.parseFloat(m[1]);
-  const special = /^\s*([+-]?)(inf|nan)/i.exec(text);
-  if (special) return special[2].toLowerCase() === 'inf' ? (special[1] === '-' ? -Infinity : Infinity) : NaN;
-  return 0;
-}
-
-export function valueOf(header: string, key: string): number {
-  const last = header.lastIndexOf(key);
-  if (last < 0) return NaN;
-  const eq = header.indexOf('=', last + key.length);
-  if (eq < 0) return 0.0;
-  return atof(header.slice(eq + 1));
-}
 
 export function readSmvHeaderSource(path: string): SmvHeaderSource {
   let buf: Buffer;

@@ -43,7 +43,7 @@ Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence fr
       const mode = flags['phi-mode'] as 'spec' | 'c-parity';
       const [spixel, fpixel] = flags.pixel;
       const result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd});
-      if (flags.out || !flags.bundle) await writeOutput(this, result.trace, flags.out);
+      if (flags.out || !flags.bundle) await writeOutput(result.trace, flags.out);
       if (flags.bundle) {
         const {writeBundle} = await import('../src/report/bundle.js');
         const command = ['nbparity', 'harness', ...this.argv].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');

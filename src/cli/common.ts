@@ -29,8 +29,7 @@ export function fail(cmd: Command, message: string, exitCode: number): never {
   return cmd.exit(exitCode);
 }
 
-export async function writeOutput(cmd: Command, text: string, out?: string): Promise<void> {
+export async function writeOutput(text: string, out?: string): Promise<void> {
   if (out) await writeFileAtomic(out, text);
   else process.stdout.write(text);
-  void cmd;
 }

@@ -195,11 +195,11 @@ export function buildDetector(s: NanoBraggSettings, hook?: TraceHook): Detector 
   fdet = rotateXYZ(fdet, rotx, roty, rotz);
   sdet = rotateXYZ(sdet, rotx, roty, rotz);
   odet = rotateXYZ(odet, rotx, roty, rotz);
-  if (hook) traceAxes(hook, fdet, sdet, odet, twothetaAxis, twotheta, 'rotz');
+  if (hook) traceAxes(hook, fdet, sdet, odet, twothetaAxis, 'rotz');
   fdet = rotateAxis(fdet, twothetaAxis, twotheta);
   sdet = rotateAxis(sdet, twothetaAxis, twotheta);
   odet = rotateAxis(odet, twothetaAxis, twotheta);
-  if (hook) traceAxes(hook, fdet, sdet, odet, twothetaAxis, twotheta, 'twotheta');
+  if (hook) traceAxes(hook, fdet, sdet, odet, twothetaAxis, 'twotheta');
 
   if (pivot === 'BEAM') {
     if (hook) traceBeamPivot(hook, {rotx, roty, rotz, twotheta, Xbeam, Ybeam, pixel, fdet, sdet, odet, twothetaAxis, Fbeam, Sbeam, distance, beam});
@@ -256,7 +256,7 @@ export function buildDetector(s: NanoBraggSettings, hook?: TraceHook): Detector 
   };
 }
 
-function traceAxes(hook: TraceHook, f: Vec3, s: Vec3, o: Vec3, axis: Vec3, _tt: number, stage: 'rotz' | 'twotheta'): void {
+function traceAxes(hook: TraceHook, f: Vec3, s: Vec3, o: Vec3, axis: Vec3, stage: 'rotz' | 'twotheta'): void {
   if (stage === 'twotheta') hook.setup('twotheta_axis', fmtVec15(axis));
   hook.setup(`fdet_after_${stage}`, fmtVec15(f));
   hook.setup(`sdet_after_${stage}`, fmtVec15(s));
@@ -290,8 +290,8 @@ function traceBeamPivot(
   hook.setup('Ry', mat(Ry));
   hook.setup('Rz', mat(Rz));
   hook.setup('R_total', mat(mul(Rz, mul(Ry, Rx))));
-  traceAxes(hook, g.fdet, g.sdet, g.odet, g.twothetaAxis, g.twotheta, 'rotz');
-  traceAxes(hook, g.fdet, g.sdet, g.odet, g.twothetaAxis, g.twotheta, 'twotheta');
+  traceAxes(hook, g.fdet, g.sdet, g.odet, g.twothetaAxis, 'rotz');
+  traceAxes(hook, g.fdet, g.sdet, g.odet, g.twothetaAxis, 'twotheta');
   hook.setup('convention_mapping', 'Fbeam←Ybeam_mm(+0.5px),Sbeam←Xbeam_mm(+0.5px),beam_vec=[1 0 0]');
   hook.setup('Fbeam_m', fmtG15(g.Fbeam));
   hook.setup('Sbeam_m', fmtG15(g.Sbeam));

@@ -1,20 +1,10 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {join, resolve} from 'node:path';
 import {gunzipSync} from 'node:zlib';
+import {repoRoot} from '../../src/cli/presets.js';
 
-// Tests run from dist/test/..., sources live in test/ and traces/ at the repository root.
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('repository root (package.json) not found');
-    dir = up;
-  }
-  return dir;
-}
-
-export const ROOT = findRoot();
+// Tests run from dist/test/...; the repository root is found the way the CLI finds it.
+export const ROOT = repoRoot();
 export const TRACES = resolve(ROOT, 'traces');
 export const FIXTURES = resolve(ROOT, 'test', 'fixtures');
 

@@ -1,12 +1,6 @@
 /** Closed-form pieces of the scattering model: lattice transforms and polarization. */
 import type {Vec3} from './vec.js';
 
-/** Fourier transform of an N-cell grating: sin(Nx)/sin(x), N at x = 0. */
-export function sincg(x: number, N: number): number {
-  if (x === 0.0) return N;
-  return Math.sin(x * N) / Math.sin(x);
-}
-
 /** Fourier transform of a sphere. */
 export function sinc3(x: number): number {
   if (x === 0.0) return 1.0;

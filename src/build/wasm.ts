@@ -1,0 +1,22 @@
+/**
+ * Build step: assemble every WebAssembly text file of src/engine into dist/src/engine, where
+ * the compiled modules load them (`npm run build` runs this after tsc).
+ */
+import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import wabtInit from 'wabt';
+import {writeFileAtomicSync} from '../io/atomic.js';
+import {repoRoot} from '../cli/presets.js';
+
+const root = repoRoot();
+const from = join(root, 'src', 'engine');
+const to = join(root, 'dist', 'src', 'engine');
+const wabt = await wabtInit();
+mkdirSync(to, {recursive: true});
+for (const name of readdirSync(from).filter((f) => f.endsWith('.wat'))) {
+  const module = wabt.parseWat(name, readFileSync(join(from, name), 'utf8'), {simd: true});
+  module.validate();
+  const {buffer} = module.toBinary({});
+  module.destroy();
+  writeFileAtomicSync(join(to, name.replace(/\.wat$/, '.wasm')), Buffer.from(buffer));
+}

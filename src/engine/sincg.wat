@@ -1,0 +1,110 @@
+;; The lattice transform sincg(x, N) = sin(N x) / sin(x), with both sines taken at once in
+;; the two lanes of a 128-bit vector, bit for bit what Math.sin returns.
+;;
+;; Why: six sines per (pixel, phi step, mosaic domain) are most of a frame's cost, and Math.sin
+;; (a call into V8's C++ fdlibm, ~20-25 ns) is the bottleneck. Math.sin is the fdlibm algorithm;
+;; this evaluates the same algorithm, step for step in the same double operations, for two
+;; arguments at once and without data-dependent branches. Arguments that would take one of
+;; fdlibm's rarer paths (|x| < 3pi/4, |x| > 2^19 pi/2, inf/NaN, a reduction that cancels more
+;; than 16 bits, a reduced argument below 2^-27) are handed to Math.sin itself, so every result
+;; is exactly Math.sin's. test/sincg.test.ts checks that on millions of arguments.
+;;
+;; fdlibm, for |x| in [3pi/4, 2^19 pi/2]:
+;;   n  = (int)(|x| * 2/pi + 0.5)
+;;   r  = |x| - n*pio2_1;  w = n*pio2_1t;  y0 = r - w;  y1 = (r - y0) - w     (|x| - n pi/2 = y0 + y1)
+;;   sin|x| = [ksin(y0,y1), kcos(y0,y1), -ksin(y0,y1), -kcos(y0,y1)][n mod 4];  sin x = sign(x) sin|x|
+;; (fdlibm negates y0, y1 and n for x < 0; ksin is odd and kcos even in (y0, y1), so that equals
+;; flipping the sign of the result.)
+(module
+  (import "math" "sin" (func $mathSin (param f64) (result f64)))
+
+  (func $sinPair (param $x v128) (result v128)
+    (local $ax v128) (local $n v128) (local $fn v128) (local $r v128) (local $w v128)
+    (local $y0 v128) (local $y1 v128) (local $ay0 v128) (local $z v128) (local $v v128)
+    (local $polyS v128) (local $polyC v128) (local $s v128) (local $c v128) (local $qx v128)
+    (local $res v128) (local $slow v128)
+    (local.set $ax (v128.and (local.get $x) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff)))
+
+    ;; Cody-Waite reduction by pi/2, first round (33 + 53 bits of pi/2)
+    (local.set $n (i32x4.trunc_sat_f64x2_s_zero
+      (f64x2.add (f64x2.mul (local.get $ax) (f64x2.splat (f64.const 6.36619772367581382433e-01)))
+                 (f64x2.splat (f64.const 0.5)))))
+    (local.set $fn (f64x2.convert_low_i32x4_s (local.get $n)))
+    (local.set $r (f64x2.sub (local.get $ax) (f64x2.mul (local.get $fn) (f64x2.splat (f64.const 1.57079632673412561417e+00)))))
+    (local.set $w (f64x2.mul (local.get $fn) (f64x2.splat (f64.const 6.07710050650619224932e-11))))
+    (local.set $y0 (f64x2.sub (local.get $r) (local.get $w)))
+    (local.set $y1 (f64x2.sub (f64x2.sub (local.get $r) (local.get $y0)) (local.get $w)))
+    (local.set $ay0 (v128.and (local.get $y0) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff)))
+
+    ;; lanes for Math.sin: outside [high word 0x4002d97c, high word 0x413921fb] (NaN included,
+    ;; its bits are above); more than 16 leading bits cancelled; reduced argument below 2^-27
+    (local.set $slow (v128.or
+      (v128.or
+        (i64x2.lt_s (local.get $ax) (v128.const i64x2 0x4002d97c00000000 0x4002d97c00000000))
+        (i64x2.gt_s (local.get $ax) (v128.const i64x2 0x413921fbffffffff 0x413921fbffffffff)))
+      (v128.or
+        (i64x2.gt_s
+          (i64x2.sub (i64x2.shr_u (local.get $ax) (i32.const 52)) (i64x2.shr_u (local.get $ay0) (i32.const 52)))
+          (v128.const i64x2 16 16))
+        (i64x2.lt_s (local.get $ay0) (v128.const i64x2 0x3e40000000000000 0x3e40000000000000)))))
+
+    ;; ksin(y0, y1) = y0 - ((z*(y1/2 - v*P) - y1) - v*S1),  z = y0^2, v = z*y0
+    (local.set $z (f64x2.mul (local.get $y0) (local.get $y0)))
+    (local.set $v (f64x2.mul (local.get $z) (local.get $y0)))
+    (local.set $polyS (f64x2.add (f64x2.splat (f64.const 8.33333333332248946124e-03))
+      (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -1.98412698298579493134e-04))
+        (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 2.75573137070700676789e-06))
+          (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -2.50507602534068634195e-08))
+            (f64x2.mul (local.get $z) (f64x2.splat (f64.const 1.58969099521155010221e-10)))))))))))
+    (local.set $s (f64x2.sub (local.get $y0)
+      (f64x2.sub
+        (f64x2.sub
+          (f64x2.mul (local.get $z)
+            (f64x2.sub (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $y1)) (f64x2.mul (local.get $v) (local.get $polyS))))
+          (local.get $y1))
+        (f64x2.mul (local.get $v) (f64x2.splat (f64.const -1.66666666666666324348e-01))))))
+
+    ;; kcos(y0, y1) = (1 - qx) - ((z/2 - qx) - (z*Q - y0*y1)), with qx = 0 for |y0| < 0.3 (then it
+    ;; is fdlibm's short form exactly), 0.28125 above 0.78125, else |y0|/4 cut to its high word
+    (local.set $polyC (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 4.16666666666666019037e-02))
+      (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -1.38888888888741095749e-03))
+        (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 2.48015872894767294178e-05))
+          (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -2.75573143513906633035e-07))
+            (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 2.08757232129817482790e-09))
+              (f64x2.mul (local.get $z) (f64x2.splat (f64.const -1.13596475577881948265e-11))))))))))))))
+    (local.set $qx (v128.and
+      (i64x2.sub (local.get $ay0) (v128.const i64x2 0x0020000000000000 0x0020000000000000))
+      (v128.const i64x2 0xffffffff00000000 0xffffffff00000000)))
+    (local.set $qx (v128.bitselect (f64x2.splat (f64.const 0.28125)) (local.get $qx)
+      (i64x2.gt_s (local.get $ay0) (v128.const i64x2 0x3fe90000ffffffff 0x3fe90000ffffffff))))
+    (local.set $qx (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $qx)
+      (i64x2.lt_s (local.get $ay0) (v128.const i64x2 0x3fd3333300000000 0x3fd3333300000000))))
+    (local.set $c (f64x2.sub (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $qx))
+      (f64x2.sub
+        (f64x2.sub (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $z)) (local.get $qx))
+        (f64x2.sub (f64x2.mul (local.get $z) (local.get $polyC)) (f64x2.mul (local.get $y0) (local.get $y1))))))
+
+    ;; quadrant n mod 4, then the sign of x
+    (local.set $res (v128.bitselect (local.get $c) (local.get $s)
+      (i64x2.extend_low_i32x4_s (i32x4.ne (v128.and (local.get $n) (i32x4.splat (i32.const 1))) (i32x4.splat (i32.const 0))))))
+    (local.set $res (v128.xor (local.get $res)
+      (i64x2.shl (i64x2.extend_low_i32x4_s (i32x4.shr_u (v128.and (local.get $n) (i32x4.splat (i32.const 2))) (i32.const 1))) (i32.const 63))))
+    (local.set $res (v128.xor (local.get $res)
+      (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
+
+    (if (v128.any_true (local.get $slow))
+      (then
+        (if (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $slow)))
+          (then (local.set $res (f64x2.replace_lane 0 (local.get $res) (call $mathSin (f64x2.extract_lane 0 (local.get $x)))))))
+        (if (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $slow)))
+          (then (local.set $res (f64x2.replace_lane 1 (local.get $res) (call $mathSin (f64x2.extract_lane 1 (local.get $x)))))))))
+    (local.get $res))
+
+  ;; sin(x*N)/sin(x), N at x = 0 (C's sincg)
+  (func (export "sincg") (param $x f64) (param $N f64) (result f64)
+    (local $s v128)
+    (if (f64.eq (local.get $x) (f64.const 0)) (then (return (local.get $N))))
+    (local.set $s (call $sinPair
+      (f64x2.replace_lane 1 (f64x2.splat (f64.mul (local.get $x) (local.get $N))) (local.get $x))))
+    (f64.div (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+)

@@ -82,13 +82,22 @@ function parseHklRows(text: string, path: string): number[] {
         continue;
       }
       const start = pos;
+      // plain integers (the h k l columns) are read here; anything else goes through Number()
+      const negative = c === 45;
+      if (negative || c === 43) pos++;
+      let digits = 0;
+      let int = 0;
       while (pos < n) {
         const d = text.charCodeAt(pos);
         if (d === 32 || d === 9 || d === 13 || d === 10) break;
+        if (d >= 48 && d <= 57 && digits >= 0) {
+          int = int * 10 + (d - 48);
+          digits++;
+        } else digits = -1;
         pos++;
       }
       if (count < 4) {
-        const v = Number(text.slice(start, pos));
+        const v = digits > 0 && digits < 16 ? (negative ? -int : int) : Number(text.slice(start, pos));
         if (!Number.isFinite(v)) count = -1000;
         else fields[count] = v;
       }

@@ -11,7 +11,8 @@
  */
 import {interpolateF, outsideInterpolationRange} from './hkl.js';
 import type {TraceHook} from './hook.js';
-import {polarizationFactor, sinc3, sincg} from './physics.js';
+import {polarizationFactor, sinc3} from './physics.js';
+import {sincg} from './sincg.js';
 import {R_E_SQR, type Simulation} from './setup.js';
 import {rotateAxis, rotateUmat, type Vec3} from './vec.js';
 
@@ -37,6 +38,8 @@ export class PixelEngine {
   private readonly cellsFirst: Float64Array;
   /** ... and for every later phi loop (they differ only in c-parity mode) */
   private readonly cellsLater: Float64Array;
+  private readonly pos: Vec3 = [0, 0, 0];
+  private readonly result: PixelResult = {value: 0, omegaSum: 0};
   private readonly incident: Vec3 = [0, 0, 0];
   private readonly diffracted: Vec3 = [0, 0, 0];
   private readonly polarAxis: Vec3;
@@ -136,6 +139,7 @@ export class PixelEngine {
     }
   }
 
+  /** Position of a sub-pixel (m), written into `this.pos`: no allocation on the hot path. */
   private subpixelPosition(fpixel: number, spixel: number, subF: number, subS: number, sub: number, Odet: number): Vec3 {
     const d = this.sim.detector;
     const os = this.sim.oversample;
@@ -145,20 +149,23 @@ export class PixelEngine {
     const s = d.sdet;
     const o = d.odet;
     const p0 = d.pix0M;
-    let pos: Vec3 = [
-      Fdet * f[0] + Sdet * s[0] + Odet * o[0] + p0[0],
-      Fdet * f[1] + Sdet * s[1] + Odet * o[1] + p0[1],
-      Fdet * f[2] + Sdet * s[2] + Odet * o[2] + p0[2],
-    ];
+    const pos = this.pos;
+    pos[0] = Fdet * f[0] + Sdet * s[0] + Odet * o[0] + p0[0];
+    pos[1] = Fdet * f[1] + Sdet * s[1] + Odet * o[1] + p0[1];
+    pos[2] = Fdet * f[2] + Sdet * s[2] + Odet * o[2] + p0[2];
     if (d.curved) {
       // every pixel at the same distance: detector coordinates become angles about s and f
       const dist = d.distanceM;
       const v: Vec3 = [dist * d.beam[0], dist * d.beam[1], dist * d.beam[2]];
-      pos = rotateAxis(rotateAxis(v, d.sdet, pos[1] / dist), d.fdet, pos[2] / dist);
+      const curved = rotateAxis(rotateAxis(v, d.sdet, pos[1] / dist), d.fdet, pos[2] / dist);
+      pos[0] = curved[0];
+      pos[1] = curved[1];
+      pos[2] = curved[2];
     }
     return pos;
   }
 
+  /** Render one pixel; the returned object is reused by the next call. */
   render(spixel: number, fpixel: number, st: RunState, hook?: TraceHook): PixelResult {
     const sim = this.sim;
     const s = sim.settings;
@@ -377,6 +384,8 @@ export class PixelEngine {
       hook.value('I_pixel_final', test);
       hook.value('floatimage_accumulated', Math.fround(test));
     }
-    return {value: test, omegaSum};
+    this.result.value = test;
+    this.result.omegaSum = omegaSum;
+    return this.result;
   }
 }

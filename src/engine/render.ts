@@ -112,7 +112,7 @@ export async function renderFrame(req: FrameRequest, workers: number, sim: Simul
       return r;
     });
   } else {
-    results = await runOnWorkers(req, shared, jobs, Math.min(workers, jobs.length), progress);
+    results = await runOnWorkers(req, shared, sim, jobs, Math.min(workers, jobs.length), progress);
   }
   results.sort((a, b) => a.rowStart - b.rowStart);
 
@@ -132,7 +132,8 @@ export async function renderFrame(req: FrameRequest, workers: number, sim: Simul
   return {sim, image, omegaSum, interpolationExit: firstExit?.exit};
 }
 
-function runOnWorkers(req: FrameRequest, shared: SharedArrayBuffer, jobs: ChunkJob[], count: number, progress: (r: ChunkResult) => void): Promise<ChunkResult[]> {
+function runOnWorkers(req: FrameRequest, shared: SharedArrayBuffer, sim: Simulation, jobs: ChunkJob[], count: number, progress: (r: ChunkResult) => void): Promise<ChunkResult[]> {
+  const structureFactors = {hkl: sim.hkl, hklSource: sim.hklSource};
   return new Promise((resolvePromise, reject) => {
     const results: ChunkResult[] = [];
     let next = 0;
@@ -143,7 +144,7 @@ function runOnWorkers(req: FrameRequest, shared: SharedArrayBuffer, jobs: ChunkJ
       reject(e instanceof Error ? e : new Error(String(e)));
     };
     for (let i = 0; i < count; i++) {
-      const w = new Worker(new URL('./render-worker.js', import.meta.url), {workerData: {req, shared}});
+      const w = new Worker(new URL('./render-worker.js', import.meta.url), {workerData: {req, shared, structureFactors}});
       pool.push(w);
       const feed = () => {
         if (next < jobs.length) w.postMessage(jobs[next++]);

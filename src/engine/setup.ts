@@ -59,6 +59,8 @@ export interface SetupOptions {
   hook?: TraceHook;
   /** wall-clock seconds for C's default seed (-time) */
   nowSeconds?: number;
+  /** structure factors already read by this run (render workers get the main thread's grid) */
+  structureFactors?: Pick<Simulation, 'hkl' | 'hklSource'>;
 }
 
 export function resolvePath(cwd: string, p: string): string {
@@ -181,7 +183,8 @@ export function setupFromSettings(s: NanoBraggSettings, opts: SetupOptions & {cw
 
   let hkl: HklGrid | undefined;
   let hklSource: Simulation['hklSource'] = 'none';
-  if (s.hklFile) {
+  if (opts.structureFactors) ({hkl, hklSource} = opts.structureFactors);
+  else if (s.hklFile) {
     hkl = readHklText(resolvePath(cwd, s.hklFile), s.defaultF);
     hklSource = 'hkl';
   } else if (haveFdump) {

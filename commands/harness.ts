@@ -1,5 +1,7 @@
-import {Command, Flags} from '@oclif/core';
-import {fail, runGuarded, splitPassthrough, writeOutput} from '../src/cli/common.js';
+import {Command} from '@oclif/core';
+import {runGuarded, splitPassthrough} from '../src/cli/common.js';
+import {HARNESS_FLAGS, runHarness} from '../src/cli/harness.js';
+import {oclifFlags} from '../src/cli/oclif-flags.js';
 
 export default class Harness extends Command {
   static summary = "Trace one pixel through the engine, in the C tracer's key vocabulary (TRACE_TS).";
@@ -14,50 +16,14 @@ Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence fr
     '<%= config.bin %> harness --pixel 100 150 --out trace.log -- -cell 100 100 100 90 90 90 -default_F 100 -N 5',
   ];
   static strict = false;
-  static flags = {
-    pixel: Flags.integer({description: 'slow then fast pixel index (as C -trace_pixel)', multiple: true, required: true}),
-    'phi-mode': Flags.string({description: 'spec: fresh phi rotation each step; c-parity: reproduce C-PARITY-001', options: ['spec', 'c-parity'], default: 'spec'}),
-    out: Flags.string({description: 'write the trace to this file (atomically) instead of stdout'}),
-    config: Flags.string({description: 'take the nanoBragg arguments of a reference case (traces/<name>/meta.json)'}),
-    ref: Flags.string({description: 'reference trace (e.g. the C trace) to compare against; needs --bundle'}),
-    bundle: Flags.string({description: 'write a timestamped evidence bundle under this folder'}),
-    tolerance: Flags.string({description: 'relative tolerance for --ref', default: '1e-6'}),
-  };
+  static flags = oclifFlags(HARNESS_FLAGS);
 
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
       const {flags} = await this.parse(Harness, own);
-      if (flags.pixel.length !== 2) fail(this, '--pixel takes two integers: slow fast', 2);
-      if (flags.ref && !flags.bundle) fail(this, '--ref needs --bundle (or compare afterwards with compare-traces)', 2);
-      const tolerance = Number(flags.tolerance);
-      if (!(tolerance >= 0)) fail(this, `--tolerance: expected a number >= 0, got '${flags.tolerance}'`, 2);
-      const {tracePixel} = await import('../src/engine/harness.js');
-      let argv = passthrough;
-      let cwd: string | undefined;
-      if (flags.config) {
-        if (passthrough.length) fail(this, 'give either --config or nanoBragg arguments after --, not both', 2);
-        const {loadPreset} = await import('../src/cli/presets.js');
-        ({args: argv, cwd} = loadPreset(flags.config));
-      }
-      const mode = flags['phi-mode'] as 'spec' | 'c-parity';
-      const [spixel, fpixel] = flags.pixel;
-      const result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd});
-      if (flags.out || !flags.bundle) await writeOutput(result.trace, flags.out);
-      if (flags.bundle) {
-        const {writeBundle} = await import('../src/report/bundle.js');
-        const command = ['nbparity', 'harness', ...this.argv].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
-        const b = await writeBundle({
-          root: flags.bundle,
-          files: {'trace.log': result.trace},
-          commands: [command],
-          env: {mode, tolerance, pixel: {slow: spixel, fast: fpixel}, config: flags.config ?? null, nanobragg_args: argv},
-          reference: flags.ref,
-          trace: 'trace.log',
-        });
-        process.stdout.write(`${b.dir}\n`);
-        if (b.exitCode !== 0) this.exit(b.exitCode);
-      }
+      const code = await runHarness(flags, passthrough, this.argv);
+      if (code !== 0) this.exit(code);
     });
   }
 }

@@ -1,5 +1,7 @@
-import {Command, Flags} from '@oclif/core';
+import {Command} from '@oclif/core';
 import {fail, runGuarded, splitPassthrough} from '../src/cli/common.js';
+import {oclifFlags} from '../src/cli/oclif-flags.js';
+import {SIMULATE_FLAGS, USAGE_FAILURE} from '../src/cli/simulate-flags.js';
 
 export default class Simulate extends Command {
   static summary = 'Render a full frame like nanoBragg: same flags, same output files, same summary lines.';
@@ -11,19 +13,15 @@ Exit codes: 0 success; 2 bad arguments; 3 unreadable or malformed input file, or
     '<%= config.bin %> simulate --workers 2 --json -- -mat A.mat -hkl scaled.hkl -nonoise ...',
   ];
   static strict = false;
-  static flags = {
-    'phi-mode': Flags.string({description: 'spec: fresh phi rotation each step; c-parity: reproduce C-PARITY-001', options: ['spec', 'c-parity'], default: 'spec'}),
-    workers: Flags.integer({description: 'worker threads (default: all cores); the output does not depend on it', min: 1}),
-    json: Flags.boolean({description: 'print the summary as one JSON object instead of C-style lines'}),
-  };
+  static flags = oclifFlags(SIMULATE_FLAGS);
 
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
       const {flags} = await this.parse(Simulate, own);
-      const {runSimulate} = await import('../src/cli/simulate.js');
-      const code = await runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as 'spec' | 'c-parity', workers: flags.workers, json: flags.json});
-      if (code !== 0) fail(this, 'no structure factors or no unit cell (see usage above)', code);
+      const {simulateCommand} = await import('../src/cli/simulate.js');
+      const code = await simulateCommand(flags, passthrough);
+      if (code !== 0) fail(this, USAGE_FAILURE, code);
     });
   }
 }

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core';
+import {runExpress} from './cli/express.js';
 
-await execute({dir: import.meta.url});
+// harness and simulate start without loading oclif when their flags are plain (src/cli/express.ts)
+if (!(await runExpress(process.argv.slice(2)))) {
+  const {execute} = await import('@oclif/core');
+  await execute({dir: import.meta.url});
+}

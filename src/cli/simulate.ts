@@ -9,6 +9,7 @@ import {FDUMP_NAME, setupSimulation, type PhiMode, type Simulation} from '../eng
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
 import {writeFileAtomic} from '../io/atomic.js';
+import type {FlagValues} from './flags.js';
 import {ProgressBar} from './progress.js';
 
 export interface SimulateOptions {
@@ -44,6 +45,11 @@ export function headerParams(sim: Simulation): SmvHeaderParams {
 }
 
 /** Returns the exit code (0, or 9 for C's usage refusal); throws UserError on bad input. */
+/** The command: its parsed flags and the nanoBragg arguments. Returns the exit code. */
+export function simulateCommand(flags: FlagValues, passthrough: string[]): Promise<number> {
+  return runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as PhiMode, workers: flags.workers as number | undefined, json: flags.json === true});
+}
+
 export async function runSimulate(o: SimulateOptions): Promise<number> {
   const cwd = o.cwd ?? process.cwd();
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));

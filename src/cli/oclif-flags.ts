@@ -1,0 +1,21 @@
+/** oclif flag definitions from the plain declarations of `src/cli/flags.ts`. */
+import {Flags} from '@oclif/core';
+import type {FlagSpecs} from './flags.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function oclifFlags(specs: FlagSpecs): Record<string, any> {
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => {
+      switch (spec.kind) {
+        case 'integers':
+          return [name, Flags.integer({description: spec.description, multiple: true, required: spec.required})];
+        case 'integer':
+          return [name, Flags.integer({description: spec.description, min: spec.min})];
+        case 'string':
+          return [name, Flags.string({description: spec.description, options: spec.options ? [...spec.options] : undefined, default: spec.default})];
+        case 'boolean':
+          return [name, Flags.boolean({description: spec.description})];
+      }
+    }),
+  );
+}

@@ -5,11 +5,11 @@
 ;; (a call into V8's C++ fdlibm, ~20-25 ns) is the bottleneck. Math.sin is the fdlibm algorithm;
 ;; this evaluates the same algorithm, step for step in the same double operations, for two
 ;; arguments at once and without data-dependent branches. Arguments that would take one of
-;; fdlibm's rarer paths (|x| < 3pi/4, |x| > 2^19 pi/2, inf/NaN, a reduction that cancels more
+;; fdlibm's rarer paths (|x| < 3pi/4, |x| > 2^20 pi/2, inf/NaN, a reduction that cancels more
 ;; than 16 bits, a reduced argument below 2^-27) are handed to Math.sin itself, so every result
 ;; is exactly Math.sin's. test/sincg.test.ts checks that on millions of arguments.
 ;;
-;; fdlibm, for |x| in [3pi/4, 2^19 pi/2]:
+;; fdlibm, for |x| in [3pi/4, 2^20 pi/2]:
 ;;   n  = (int)(|x| * 2/pi + 0.5)
 ;;   r  = |x| - n*pio2_1;  w = n*pio2_1t;  y0 = r - w;  y1 = (r - y0) - w     (|x| - n pi/2 = y0 + y1)
 ;;   sin|x| = [ksin(y0,y1), kcos(y0,y1), -ksin(y0,y1), -kcos(y0,y1)][n mod 4];  sin x = sign(x) sin|x|
@@ -36,17 +36,15 @@
     (local.set $y1 (f64x2.sub (f64x2.sub (local.get $r) (local.get $y0)) (local.get $w)))
     (local.set $ay0 (v128.and (local.get $y0) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff)))
 
-    ;; lanes for Math.sin: outside [high word 0x4002d97c, high word 0x413921fb] (NaN included,
-    ;; its bits are above); more than 16 leading bits cancelled; reduced argument below 2^-27
+    ;; lanes for Math.sin: |x| outside [3pi/4, 2^20 pi/2] (fdlibm's high-word bounds; NaN
+    ;; included), or a reduced argument below |x| 2^-16. The last takes in every lane where fdlibm would cancel more than 16 bits
+    ;; and take further reduction rounds, and every reduced argument below 2^-27 (|x| > 2): a
+    ;; few more lanes than needed, all exact anyway
     (local.set $slow (v128.or
       (v128.or
-        (i64x2.lt_s (local.get $ax) (v128.const i64x2 0x4002d97c00000000 0x4002d97c00000000))
-        (i64x2.gt_s (local.get $ax) (v128.const i64x2 0x413921fbffffffff 0x413921fbffffffff)))
-      (v128.or
-        (i64x2.gt_s
-          (i64x2.sub (i64x2.shr_u (local.get $ax) (i32.const 52)) (i64x2.shr_u (local.get $ay0) (i32.const 52)))
-          (v128.const i64x2 16 16))
-        (i64x2.lt_s (local.get $ay0) (v128.const i64x2 0x3e40000000000000 0x3e40000000000000)))))
+        (f64x2.lt (local.get $ax) (f64x2.splat (f64.const 0x1.2d97cp+1)))
+        (v128.not (f64x2.le (local.get $ax) (f64x2.splat (f64.const 0x1.921fbffffffffp+20)))))
+      (f64x2.lt (local.get $ay0) (f64x2.mul (local.get $ax) (f64x2.splat (f64.const 0x1p-16))))))
 
     ;; ksin(y0, y1) = y0 - ((z*(y1/2 - v*P) - y1) - v*S1),  z = y0^2, v = z*y0
     (local.set $z (f64x2.mul (local.get $y0) (local.get $y0)))
@@ -84,13 +82,13 @@
         (f64x2.sub (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $z)) (local.get $qx))
         (f64x2.sub (f64x2.mul (local.get $z) (local.get $polyC)) (f64x2.mul (local.get $y0) (local.get $y1))))))
 
-    ;; quadrant n mod 4, then the sign of x
+    ;; quadrant n mod 4: bit 0 of n picks kcos, bit 1 flips the sign, and so does the sign of x
+    (local.set $n (i64x2.extend_low_i32x4_s (local.get $n)))
     (local.set $res (v128.bitselect (local.get $c) (local.get $s)
-      (i64x2.extend_low_i32x4_s (i32x4.ne (v128.and (local.get $n) (i32x4.splat (i32.const 1))) (i32x4.splat (i32.const 0))))))
+      (i64x2.shr_s (i64x2.shl (local.get $n) (i32.const 63)) (i32.const 63))))
     (local.set $res (v128.xor (local.get $res)
-      (i64x2.shl (i64x2.extend_low_i32x4_s (i32x4.shr_u (v128.and (local.get $n) (i32x4.splat (i32.const 2))) (i32.const 1))) (i32.const 63))))
-    (local.set $res (v128.xor (local.get $res)
-      (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
+      (v128.and (v128.xor (i64x2.shl (local.get $n) (i32.const 62)) (local.get $x))
+                (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
 
     (if (v128.any_true (local.get $slow))
       (then

@@ -34,7 +34,8 @@ export function decodeFloatImage(bytes: Uint8Array, fpixels: number, spixels: nu
 
 /** Raw float32 LE bytes of an image. */
 export function encodeFloatImage(image: Float32Array): Buffer {
-  if (HOST_LITTLE_ENDIAN) return Buffer.from(image.buffer.slice(image.byteOffset, image.byteOffset + image.byteLength));
+  // a view, not a copy: frames are tens of megabytes
+  if (HOST_LITTLE_ENDIAN) return Buffer.from(image.buffer, image.byteOffset, image.byteLength);
   const buf = Buffer.alloc(image.length * 4);
   for (let i = 0; i < image.length; i++) buf.writeFloatLE(image[i], 4 * i);
   return buf;

@@ -99,11 +99,15 @@ export function nanoBraggSmvHeaderText(p: SmvHeaderParams, kind: 'int' | 'noise'
 export function encodeSmv(headerText: string, data: Uint16Array, byteOrder: ByteOrder = HOST_BYTE_ORDER): Buffer {
   const head = Buffer.from(headerText, 'latin1');
   const padded = head.length >= DEFAULT_HEADER_BYTES ? head : Buffer.concat([head, Buffer.alloc(DEFAULT_HEADER_BYTES - head.length, 0x20)]);
-  const body = Buffer.alloc(data.length * 2);
   const little = byteOrder === 'little_endian';
-  for (let i = 0; i < data.length; i++) {
-    if (little) body.writeUInt16LE(data[i], 2 * i);
-    else body.writeUInt16BE(data[i], 2 * i);
+  let body: Buffer;
+  if (byteOrder === HOST_BYTE_ORDER) body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  else {
+    body = Buffer.alloc(data.length * 2);
+    for (let i = 0; i < data.length; i++) {
+      if (little) body.writeUInt16LE(data[i], 2 * i);
+      else body.writeUInt16BE(data[i], 2 * i);
+    }
   }
   return Buffer.concat([padded, body]);
 }

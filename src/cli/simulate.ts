@@ -68,15 +68,18 @@ export async function runSimulate(o: SimulateOptions): Promise<number> {
   const say = o.json ? () => undefined : print;
   for (const note of sim.notes) say(note);
   if (sim.hklSource === 'fdump') say(`reading Fs from ${FDUMP_NAME}`);
+  let fdumpWritten: Promise<void> | undefined;
   if (sim.hklSource === 'hkl' && sim.hkl) {
-    // like C: cache the grid for the next run without -hkl
-    await writeFileAtomic(resolve(cwd, FDUMP_NAME), encodeFdump(sim.hkl));
+    // like C: cache the grid for the next run without -hkl (written while the workers render)
+    fdumpWritten = writeFileAtomic(resolve(cwd, FDUMP_NAME), encodeFdump(sim.hkl));
+    fdumpWritten.catch(() => undefined); // reported by the await below, after the render
     say(`writing dump file for next time: ${FDUMP_NAME}`);
   }
   const workers = o.workers ?? defaultWorkers();
   const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
   const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, workers, sim, bar ? (d, n) => bar.update(d, n) : undefined);
   bar?.done();
+  await fdumpWritten;
   if (frame.interpolationExit) {
     const x = frame.interpolationExit;
     say(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${formatG(x.h)},${formatG(x.k)},${formatG(x.l)},${x.h0},${x.k0},${x.l0} `);
@@ -86,8 +89,7 @@ export async function runSimulate(o: SimulateOptions): Promise<number> {
   const omega = frame.omegaSum / sim.steps;
   say(`solid angle subtended by detector = ${formatG(omega)} steradian ( ${formatG((100 * frame.omegaSum) / sim.steps / 4 / Math.PI)}% sphere)`);
   const stats = statsFromImage(frame.image, {fpixels: d.fpixels, spixels: d.spixels, roi: d.roi, mask: s.mask, oversample: sim.oversample, pixelSizeM: d.pixelSizeM});
-  const image = new Float32Array(frame.image);
-  const outputs = produceOutputs(image, stats, headerParams(sim), {
+  const outputs = produceOutputs(frame.image, stats, headerParams(sim), {
     roi: d.roi,
     intfileScale: s.intfileScale,
     pgmScale: s.pgmScale,

@@ -44,8 +44,9 @@ export function defaultRoi(fpixels: number, spixels: number): Roi {
   return {xmin: 0, xmax: fpixels, ymin: 0, ymax: spixels};
 }
 
-function inRoi(roi: Roi, fpixel: number, spixel: number): boolean {
-  return !(fpixel < roi.xmin || fpixel > roi.xmax || spixel < roi.ymin || spixel > roi.ymax);
+/** The ROI clipped to the image, as inclusive index bounds: loops visit ROI pixels only. */
+function roiBounds(roi: Roi, fpixels: number, spixels: number): {f0: number; f1: number; s0: number; s1: number} {
+  return {f0: Math.max(0, Math.ceil(roi.xmin)), f1: Math.min(fpixels - 1, Math.floor(roi.xmax)), s0: Math.max(0, Math.ceil(roi.ymin)), s1: Math.min(spixels - 1, Math.floor(roi.ymax))};
 }
 
 /** The render-time statistics of nanoBragg (max_I, max_I_x/y, sum, sumsqr, sumn). */
@@ -102,12 +103,14 @@ export function statsFromImage(image: Float32Array, layout: RenderLayout): Rende
   if (mask !== undefined) checkSize(mask.length, fpixels, spixels, 'mask');
   const stats = new RenderStats();
   const last = oversample - 1;
-  for (let spixel = 0; spixel < spixels; spixel++) {
-    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
-      if (!inRoi(roi, fpixel, spixel)) continue;
+  const fdetM = Float64Array.from({length: fpixels}, (_, f) => subpixelPositionM(f, last, oversample, pixelSizeM));
+  const sdetM = Float64Array.from({length: spixels}, (_, sp) => subpixelPositionM(sp, last, oversample, pixelSizeM));
+  const b = roiBounds(roi, fpixels, spixels);
+  for (let spixel = b.s0; spixel <= b.s1; spixel++) {
+    for (let fpixel = b.f0; fpixel <= b.f1; fpixel++) {
       const idx = spixel * fpixels + fpixel;
       if (mask !== undefined && mask[idx] === 0) continue;
-      stats.add(image[idx], subpixelPositionM(fpixel, last, oversample, pixelSizeM), subpixelPositionM(spixel, last, oversample, pixelSizeM));
+      stats.add(image[idx], fdetM[fpixel], sdetM[spixel]);
     }
   }
   return stats;
@@ -132,9 +135,9 @@ export function summarize(image: Float32Array, stats: RenderStats, fpixels: numb
   const rms = Math.sqrt(stats.sumsqr / (n - 1));
   let sumsqr = 0.0;
   let m = 0;
-  for (let spixel = 0; spixel < spixels; spixel++) {
-    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
-      if (!inRoi(roi, fpixel, spixel)) continue;
+  const b = roiBounds(roi, fpixels, spixels);
+  for (let spixel = b.s0; spixel <= b.s1; spixel++) {
+    for (let fpixel = b.f0; fpixel <= b.f1; fpixel++) {
       const d = image[spixel * fpixels + fpixel] - mean;
       sumsqr += d * d;
       m++;
@@ -175,9 +178,9 @@ export function cToUnsigned(x: number, bits: 8 | 16): number {
  */
 export function toIntImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, intfileScale: number, adcOffset: number, target = new Uint16Array(fpixels * spixels)): Uint16Array {
   checkSize(image.length, fpixels, spixels, 'float image');
-  for (let spixel = 0; spixel < spixels; spixel++) {
-    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
-      if (!inRoi(roi, fpixel, spixel)) continue;
+  const b = roiBounds(roi, fpixels, spixels);
+  for (let spixel = b.s0; spixel <= b.s1; spixel++) {
+    for (let fpixel = b.f0; fpixel <= b.f1; fpixel++) {
       const idx = spixel * fpixels + fpixel;
       let test = image[idx] * intfileScale + adcOffset;
       if (test > 65535.0) test = 65535.0;
@@ -191,9 +194,9 @@ export function toIntImage(image: Float32Array, fpixels: number, spixels: number
 /** The PGM bytes: value*scale truncated, clipped above at 255. Outside the ROI: what `target` holds (C: zero). */
 export function toPgmImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, pgmScale: number, target = new Uint8Array(fpixels * spixels)): Uint8Array {
   checkSize(image.length, fpixels, spixels, 'float image');
-  for (let spixel = 0; spixel < spixels; spixel++) {
-    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
-      if (!inRoi(roi, fpixel, spixel)) continue;
+  const b = roiBounds(roi, fpixels, spixels);
+  for (let spixel = b.s0; spixel <= b.s1; spixel++) {
+    for (let fpixel = b.f0; fpixel <= b.f1; fpixel++) {
       const idx = spixel * fpixels + fpixel;
       let test = image[idx] * pgmScale;
       if (test > 255.0) test = 255.0;
@@ -220,9 +223,9 @@ export function toNoiseImage(image: Float32Array, fpixels: number, spixels: numb
   checkSize(image.length, fpixels, spixels, 'float image');
   let photons = 0.0;
   let overloads = 0;
-  for (let spixel = 0; spixel < spixels; spixel++) {
-    for (let fpixel = 0; fpixel < fpixels; fpixel++) {
-      if (!inRoi(roi, fpixel, spixel)) continue;
+  const b = roiBounds(roi, fpixels, spixels);
+  for (let spixel = b.s0; spixel <= b.s1; spixel++) {
+    for (let fpixel = b.f0; fpixel <= b.f1; fpixel++) {
       const idx = spixel * fpixels + fpixel;
       let test = rng.poidev(image[idx], seed);
       photons += test;

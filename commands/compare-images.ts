@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {fail, runGuarded, splitPassthrough} from '../src/cli/common.js';
+import {fail, parseFlags, runGuarded, splitPassthrough} from '../src/cli/common.js';
 
 export default class CompareImages extends Command {
   static summary = 'Compare two detector images (or a C run against ours) and write a report folder with metrics and PNG previews.';
@@ -34,12 +34,7 @@ Exit codes: 0 success; 1 usage error (bad flags); 2 a runner failed; 3 correlati
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
-      let flags;
-      try {
-        ({flags} = await this.parse(CompareImages, own));
-      } catch (e) {
-        fail(this, (e as Error).message.split('\n')[0], 1);
-      }
+      const {flags} = await parseFlags(this, () => this.parse(CompareImages, own), 1);
       const num = (name: string, v: string | undefined): number | undefined => {
         if (v === undefined) return undefined;
         const x = Number(v);
@@ -74,6 +69,7 @@ Exit codes: 0 success; 1 usage error (bad flags); 2 a runner failed; 3 correlati
         process.stdout.write(`report: ${r.outdir}\n`);
       }
       if (r.code !== 0) fail(this, r.message ?? 'comparison failed', r.code);
-    });
+      // exit 3 means "below --threshold" here: an unreadable or unwritable file is 5
+    }, 5);
   }
 }

@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {fail, runGuarded, splitPassthrough} from '../src/cli/common.js';
+import {fail, parseFlags, runGuarded, splitPassthrough} from '../src/cli/common.js';
 
 export default class Simulate extends Command {
   static summary = 'Render a full frame like nanoBragg: same flags, same output files, same summary lines.';
@@ -20,7 +20,7 @@ Exit codes: 0 success; 2 bad arguments; 3 unreadable or malformed input file, or
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
-      const {flags} = await this.parse(Simulate, own);
+      const {flags} = await parseFlags(this, () => this.parse(Simulate, own));
       const {runSimulate} = await import('../src/cli/simulate.js');
       const code = await runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as 'spec' | 'c-parity', workers: flags.workers, json: flags.json});
       if (code !== 0) fail(this, 'no structure factors or no unit cell (see usage above)', code);

@@ -9,17 +9,50 @@ export function splitPassthrough(argv: string[]): {own: string[]; passthrough: s
   return i < 0 ? {own: argv, passthrough: []} : {own: argv.slice(0, i), passthrough: argv.slice(i + 1)};
 }
 
-/** Turn a UserError into `nbparity: message` on stderr and its exit code; never a stack trace. */
-export async function runGuarded(cmd: Command, body: () => Promise<void>): Promise<void> {
+/** System error codes of a file that cannot be read or written (not a bug in nbparity). */
+const IO_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'ENOSPC', 'EEXIST', 'ENAMETOOLONG', 'ELOOP', 'EMFILE', 'EIO']);
+
+/**
+ * Turn a UserError into `nbparity: message` on stderr and its exit code; an I/O error
+ * (unreadable input, unwritable output) into `ioExitCode`. Never a stack trace for either;
+ * anything else is a bug and keeps its stack.
+ */
+export async function runGuarded(cmd: Command, body: () => Promise<void>, ioExitCode = 3): Promise<void> {
   try {
     await body();
   } catch (e) {
     if (e instanceof UserError) fail(cmd, e.message, e.exitCode);
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EROFS' || code === 'ENOSPC') {
-      fail(cmd, (e as Error).message, 3);
-    }
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && IO_CODES.has(code)) fail(cmd, (e as Error).message, ioExitCode);
     throw e;
+  }
+}
+
+/** oclif's parse error text (several lines, "See more help with --help") as one line. */
+export function parseErrorLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !/^See more help with/.test(l) && !/^The following errors? occurred:?$/.test(l))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim() || 'bad arguments'
+  );
+}
+
+/**
+ * The command's own flags, or one `nbparity: ...` line and `exitCode` when they do not parse
+ * (unknown flag, missing or malformed value): oclif would print a multi-line block and usage.
+ */
+export async function parseFlags<T>(cmd: Command, parse: () => Promise<T>, exitCode = 2): Promise<T> {
+  try {
+    return await parse();
+  } catch (e) {
+    return fail(cmd, parseErrorLine(e), exitCode);
   }
 }
 
@@ -27,6 +60,11 @@ export async function runGuarded(cmd: Command, body: () => Promise<void>): Promi
 export function fail(cmd: Command, message: string, exitCode: number): never {
   process.stderr.write(`nbparity: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   return cmd.exit(exitCode);
+}
+
+/** A warning about something nbparity does on purpose (e.g. following a C quirk), one line on stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`nbparity: warning: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
 }
 
 export async function writeOutput(text: string, out?: string): Promise<void> {

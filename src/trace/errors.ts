@@ -1,8 +1,12 @@
-/** Bad input to a trace comparison (unreadable file, no per-pixel block, ambiguous prefix…): exit code 2. */
-export class TraceInputError extends Error {
-  readonly exitCode = 2;
+import {UserError} from '../engine/errors.js';
+
+/**
+ * Bad input to a trace comparison (unreadable file, no per-pixel block, ambiguous prefix…): exit
+ * code 2. A UserError, so every command (harness --ref too) prints it as one line.
+ */
+export class TraceInputError extends UserError {
   constructor(message: string) {
-    super(message);
+    super(message, 2);
     this.name = 'TraceInputError';
   }
 }

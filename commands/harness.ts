@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core';
-import {fail, runGuarded, splitPassthrough, writeOutput} from '../src/cli/common.js';
+import {fail, parseFlags, runGuarded, splitPassthrough, warn} from '../src/cli/common.js';
+import {UserError} from '../src/engine/errors.js';
 
 export default class Harness extends Command {
   static summary = "Trace one pixel through the engine, in the C tracer's key vocabulary (TRACE_TS).";
@@ -27,11 +28,11 @@ Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence fr
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
-      const {flags} = await this.parse(Harness, own);
+      const {flags} = await parseFlags(this, () => this.parse(Harness, own));
       if (flags.pixel.length !== 2) fail(this, '--pixel takes two integers: slow fast', 2);
       if (flags.ref && !flags.bundle) fail(this, '--ref needs --bundle (or compare afterwards with compare-traces)', 2);
       const tolerance = Number(flags.tolerance);
-      if (!(tolerance >= 0)) fail(this, `--tolerance: expected a number >= 0, got '${flags.tolerance}'`, 2);
+      if (!(tolerance >= 0 && Number.isFinite(tolerance)) || flags.tolerance.trim() === '') fail(this, `--tolerance: expected a number >= 0, got '${flags.tolerance}'`, 2);
       const {tracePixel} = await import('../src/engine/harness.js');
       let argv = passthrough;
       let cwd: string | undefined;
@@ -43,20 +44,47 @@ Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence fr
       const mode = flags['phi-mode'] as 'spec' | 'c-parity';
       const [spixel, fpixel] = flags.pixel;
       const result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd});
-      if (flags.out || !flags.bundle) await writeOutput(result.trace, flags.out);
-      if (flags.bundle) {
-        const {writeBundle} = await import('../src/report/bundle.js');
-        const command = ['nbparity', 'harness', ...this.argv].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
-        const b = await writeBundle({
-          root: flags.bundle,
-          files: {'trace.log': result.trace},
-          commands: [command],
-          env: {mode, tolerance, pixel: {slow: spixel, fast: fpixel}, config: flags.config ?? null, nanobragg_args: argv},
-          reference: flags.ref,
-          trace: 'trace.log',
-        });
-        process.stdout.write(`${b.dir}\n`);
-        if (b.exitCode !== 0) this.exit(b.exitCode);
+      for (const w of result.sim.warnings) warn(w);
+      if (!flags.out && !flags.bundle) {
+        process.stdout.write(result.trace);
+        return;
+      }
+      // --out is staged first and renamed only after the bundle is complete: a failing bundle
+      // step leaves an earlier --out file as it was (and the bundle leaves no folder)
+      const {stageFile} = await import('../src/io/atomic.js');
+      const staged = flags.out ? await stageFile(flags.out, result.trace) : undefined;
+      let bundleDir: string | undefined;
+      let bundleCode = 0;
+      try {
+        if (flags.bundle) {
+          const {writeBundle} = await import('../src/report/bundle.js');
+          const {TraceInputError} = await import('../src/trace/errors.js');
+          const command = ['nbparity', 'harness', ...this.argv].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
+          try {
+            const b = await writeBundle({
+              root: flags.bundle,
+              files: {'trace.log': result.trace},
+              commands: [command],
+              env: {mode, tolerance, pixel: {slow: spixel, fast: fpixel}, config: flags.config ?? null, nanobragg_args: argv},
+              reference: flags.ref,
+              trace: 'trace.log',
+            });
+            bundleDir = b.dir;
+            bundleCode = b.exitCode;
+          } catch (e) {
+            // an unusable --ref is an unreadable or malformed input file, exit 3 like the others
+            if (e instanceof TraceInputError) throw new UserError(`--ref: ${e.message}`, 3);
+            throw e;
+          }
+        }
+      } catch (e) {
+        await staged?.discard();
+        throw e;
+      }
+      await staged?.commit();
+      if (bundleDir !== undefined) {
+        process.stdout.write(`${bundleDir}\n`);
+        if (bundleCode !== 0) this.exit(bundleCode);
       }
     });
   }

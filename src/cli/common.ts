@@ -31,17 +31,15 @@ export async function runGuarded(cmd: Command, body: () => Promise<void>, ioExit
 /** oclif's parse error text (several lines, "See more help with --help") as one line. */
 export function parseErrorLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return (
-    text
-      // eslint-disable-next-line no-control-regex
-      .replace(/\u001b\[[0-9;]*m/g, '')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l !== '' && !/^See more help with/.test(l) && !/^The following errors? occurred:?$/.test(l))
-      .join(' ')
-      .replace(/\s+/g, ' ')
-      .trim() || 'bad arguments'
-  );
+  const lines = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .filter((l) => l !== '' && !/^See more help with/.test(l) && !/^The following errors? occurred:?$/.test(l));
+  if (lines.length === 0) return 'bad arguments';
+  // "Parsing --workers" + "Expected an integer ..." -> "Parsing --workers: Expected an integer ..."
+  return lines.length === 1 ? lines[0] : `${lines[0].replace(/:?$/, ':')} ${lines.slice(1).join(' ')}`;
 }
 
 /**

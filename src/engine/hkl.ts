@@ -25,14 +25,22 @@ export function gridIndex(g: HklGrid, hi: number, ki: number, li: number): numbe
   return (hi * (g.kRange + 1) + ki) * (g.lRange + 1) + li;
 }
 
-function allocate(hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, count: number): HklGrid {
+function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, count: number): HklGrid {
   const hRange = hMax - hMin + 1;
   const kRange = kMax - kMin + 1;
   const lRange = lMax - lMin + 1;
   const size = (hRange + 1) * (kRange + 1) * (lRange + 1);
   // each range checked on its own: two negative ranges would multiply to a positive size
-  if (!(hRange >= 1 && kRange >= 1 && lRange >= 1) || !(size > 0) || size > 2 ** 28) throw new MalformedInputError(`HKL index ranges too large or empty (h ${hMin}..${hMax}, k ${kMin}..${kMax}, l ${lMin}..${lMax})`, 3);
-  return {hMin, hMax, kMin, kMax, lMin, lMax, hRange, kRange, lRange, F: new Float64Array(size), count};
+  const ranges = `h ${hMin}..${hMax}, k ${kMin}..${kMax}, l ${lMin}..${lMax}`;
+  if (!(hRange >= 1 && kRange >= 1 && lRange >= 1) || !(size > 0) || size > 2 ** 28) throw new MalformedInputError(`${path}: HKL index ranges too large or empty (${ranges})`);
+  let F: Float64Array;
+  try {
+    F = new Float64Array(size);
+  } catch {
+    // up to 2 GiB passes the check above; a machine without the memory gets a message, not a RangeError
+    throw new MalformedInputError(`${path}: the HKL grid (${ranges}, ${size} values) does not fit in memory`);
+  }
+  return {hMin, hMax, kMin, kMax, lMin, lMax, hRange, kRange, lRange, F, count};
 }
 
 /** Text "h k l F" per line. C truncates fractional indices; we reject malformed lines. */
@@ -59,7 +67,7 @@ export function parseHklText(text: string, path: string, defaultF: number): HklG
     kMax = Math.max(kMax, rows[r + 1]);
     lMax = Math.max(lMax, rows[r + 2]);
   }
-  const g = allocate(hMin, hMax, kMin, kMax, lMin, lMax, rows.length / 4);
+  const g = allocate(`-hkl ${path}`, hMin, hMax, kMin, kMax, lMin, lMax, rows.length / 4);
   if (defaultF !== 0.0) {
     // C pre-fills all but the extra slab on each axis
     for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) for (let l = 0; l < g.lRange; l++) g.F[gridIndex(g, h, k, l)] = defaultF;
@@ -146,7 +154,7 @@ export function decodeFdump(buf: Uint8Array, path: string): HklGrid {
   }
   // fscanf's "\n\f" skips every whitespace byte, even ones that begin the first double
   while (pos < buf.length && isSpace(buf[pos])) pos++;
-  const g = allocate(ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], 0);
+  const g = allocate(path, ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], 0);
   g.count = g.hRange * g.kRange * g.lRange;
   const need = g.F.length * 8;
   if (buf.length - pos < need) throw new MalformedInputError(`${path}: truncated (${buf.length - pos} of ${need} data bytes)`);

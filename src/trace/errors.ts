@@ -24,8 +24,8 @@ export const EXIT = {
 export const EXIT_CODES_HELP = [
   'Exit codes:',
   '  0  every compared value is within tolerance',
-  '  1  divergence (a value outside tolerance, a NaN, or a missing per-pixel key)',
-  '  2  bad input (unreadable/malformed file, no per-pixel block in a trace, bad flags) or any other error',
+  '  1  divergence (a value outside tolerance, a NaN or infinity, a missing per-pixel key, a reference that stops early)',
+  '  2  bad input (unreadable, empty, binary or malformed file, a trace cut mid-line, no per-pixel block in a trace, bad flags) or any other error',
 ].join('\n');
 
 /** A finite number >= 0 from a flag value, else TraceInputError. */

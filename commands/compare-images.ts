@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {fail, runGuarded, splitPassthrough} from '../src/cli/common.js';
+import {fail, parseFlags, runGuarded, splitPassthrough} from '../src/cli/common.js';
 
 export default class CompareImages extends Command {
   static summary = 'Compare two detector images (or a C run against ours) and write a report folder with metrics and PNG previews.';
@@ -7,7 +7,7 @@ export default class CompareImages extends Command {
 Metrics on --roi xmin xmax ymin ymax (inclusive, x = fast, y = slow) or the full frame, in double precision: Pearson correlation, MSE, RMSE, max |diff|, max relative diff (|t-r|/max(|r|,|t|)), fraction of identical pixels, both sums and their ratio (test/ref), peak matching (local maxima above --peak-percentile, brightest --peak-top, 1-pixel gate).
 The report folder (--outdir, default reports/compare-images/<UTC yyyymmddTHHMMSSZ>) is built aside and renamed into place: summary.json, summary.md, ref.png, test.png (8-bit, linear to --percentile of both), diff.png (|diff| heat map), runner logs, and sha256.txt (sha256sum -c format).
 
-Exit codes: 0 success; 1 usage error (bad flags); 2 a runner failed; 3 correlation below --threshold; 4 image sizes do not match; 5 I/O or parse error.`;
+Exit codes: 0 success; 1 usage error (bad flags); 2 a runner failed; 3 correlation below --threshold, or a NaN/infinite pixel in either image (never a pass); 4 image sizes do not match; 5 I/O or parse error (unreadable, malformed, a raw file whose length is not 4 x fpixels x spixels, an unwritable report folder).`;
   static examples = [
     '<%= config.bin %> compare-images --ref traces/simple_cubic/float.bin --test float.bin --fpixels 256 --spixels 256 --json',
     '<%= config.bin %> compare-images --ref a.img --test b.img --roi 0 99 0 99 --threshold 0.999',
@@ -34,12 +34,7 @@ Exit codes: 0 success; 1 usage error (bad flags); 2 a runner failed; 3 correlati
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
-      let flags;
-      try {
-        ({flags} = await this.parse(CompareImages, own));
-      } catch (e) {
-        fail(this, (e as Error).message.split('\n')[0], 1);
-      }
+      const {flags} = await parseFlags(this, () => this.parse(CompareImages, own), 1);
       const num = (name: string, v: string | undefined): number | undefined => {
         if (v === undefined) return undefined;
         const x = Number(v);
@@ -74,6 +69,7 @@ Exit codes: 0 success; 1 usage error (bad flags); 2 a runner failed; 3 correlati
         process.stdout.write(`report: ${r.outdir}\n`);
       }
       if (r.code !== 0) fail(this, r.message ?? 'comparison failed', r.code);
-    });
+      // exit 3 means "below --threshold" here: an unreadable or unwritable file is 5
+    }, 5);
   }
 }

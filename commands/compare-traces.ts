@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core';
 
+import {parseFlags} from '../src/cli/common.js';
 import {failCommand} from '../src/report/cli-errors.js';
 import {writeComparisonOutputs, buildMetrics, metricsText, validateMetrics} from '../src/report/metrics.js';
 import {fmtNum} from '../src/report/summary.js';
@@ -38,7 +39,7 @@ export default class CompareTraces extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(CompareTraces);
+    const {flags} = await parseFlags(this, () => this.parse(CompareTraces));
     let code: number;
     try {
       const comparison = compareTraceFiles(flags.c, flags.py, {

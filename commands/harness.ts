@@ -1,5 +1,5 @@
 import {Command} from '@oclif/core';
-import {runGuarded, splitPassthrough} from '../src/cli/common.js';
+import {parseFlags, runGuarded, splitPassthrough} from '../src/cli/common.js';
 import {HARNESS_FLAGS, runHarness} from '../src/cli/harness.js';
 import {oclifFlags} from '../src/cli/oclif-flags.js';
 
@@ -9,7 +9,7 @@ export default class Harness extends Command {
 The nanoBragg arguments follow "--" (input files are read relative to the working folder, as C does), or come from --config <case> (traces/<case>/meta.json, inputs read from traces/inputs).
 With --bundle ROOT, writes ROOT/<UTC yyyymmddTHHMMSSZ>/ with the trace, commands.txt, env.json, sha256.txt and, given --ref, the reference copy and its comparison (summary.md, metrics.json).
 
-Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence from --ref (the bundle is still written); 2 bad arguments; 3 unreadable or malformed input file; 4 pixel outside the detector; 5 pixel not rendered (outside -roi or zero in -mask: C prints no per-pixel block); 9 nanoBragg usage error (no structure factors or no cell), as C.`;
+Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence from --ref (the bundle is still written); 2 bad arguments; 3 unreadable or malformed input file (an unusable --ref included), or an --out/--bundle that cannot be written (an earlier --out file is then left as it was, and no bundle folder); 4 pixel outside the detector; 5 pixel not rendered (outside -roi or zero in -mask: C prints no per-pixel block); 9 nanoBragg usage error (no structure factors or no cell), as C.`;
   static examples = [
     '<%= config.bin %> harness --config supervisor --pixel 685 1039 --phi-mode c-parity',
     '<%= config.bin %> harness --config supervisor --pixel 685 1039 --phi-mode spec --ref traces/supervisor/trace_s685_f1039.log --bundle reports',
@@ -21,7 +21,7 @@ Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence fr
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
-      const {flags} = await this.parse(Harness, own);
+      const {flags} = await parseFlags(this, () => this.parse(Harness, own));
       const code = await runHarness(flags, passthrough, this.argv);
       if (code !== 0) this.exit(code);
     });

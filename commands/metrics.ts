@@ -1,5 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core';
 
+import {parseFlags} from '../src/cli/common.js';
 import {failCommand} from '../src/report/cli-errors.js';
 import {regenerateBundle, verifyBundle} from '../src/report/bundle.js';
 import {parseNonNegative} from '../src/trace/errors.js';
@@ -32,7 +33,7 @@ export default class Metrics extends Command {
   };
 
   async run(): Promise<void> {
-    const {args, flags} = await this.parse(Metrics);
+    const {args, flags} = await parseFlags(this, () => this.parse(Metrics));
     let code = 0;
     try {
       if (flags.verify) {

@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core';
 
+import {parseFlags} from '../src/cli/common.js';
 import {failCommand} from '../src/report/cli-errors.js';
 import {fmtNum} from '../src/report/summary.js';
 import {loadCatalogue} from '../src/trace/catalogue.js';
@@ -32,7 +33,7 @@ export default class PerPhi extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(PerPhi);
+    const {flags} = await parseFlags(this, () => this.parse(PerPhi));
     let code = 0;
     try {
       const rtol = parseNonNegative('tolerance', flags.tolerance) ?? DEFAULT_RTOL;

@@ -1,5 +1,5 @@
 import {Command} from '@oclif/core';
-import {fail, runGuarded, splitPassthrough} from '../src/cli/common.js';
+import {fail, parseFlags, runGuarded, splitPassthrough} from '../src/cli/common.js';
 import {oclifFlags} from '../src/cli/oclif-flags.js';
 import {SIMULATE_FLAGS, USAGE_FAILURE} from '../src/cli/simulate-flags.js';
 
@@ -18,7 +18,7 @@ Exit codes: 0 success; 2 bad arguments; 3 unreadable or malformed input file, or
   async run(): Promise<void> {
     await runGuarded(this, async () => {
       const {own, passthrough} = splitPassthrough(this.argv);
-      const {flags} = await this.parse(Simulate, own);
+      const {flags} = await parseFlags(this, () => this.parse(Simulate, own));
       const {simulateCommand} = await import('../src/cli/simulate.js');
       const code = await simulateCommand(flags, passthrough);
       if (code !== 0) fail(this, USAGE_FAILURE, code);

@@ -227,7 +227,7 @@ describe('bundles', function () {
     mkdirSync(join(tmp, 'empty'));
     const out = cli('metrics', join(tmp, 'empty'), '--verify');
     expect(out.code).to.equal(2);
-    expect(out.stderr.trim()).to.match(/^Error: .*no sha256\.txt$/);
+    expect(out.stderr.trim()).to.match(/^nbparity: .*no sha256\.txt$/);
     writeFileSync(join(tmp, 'empty', 'sha256.txt'), 'not a manifest\n');
     expect(cli('metrics', join(tmp, 'empty'), '--verify').code).to.equal(2);
   });

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 
-import {writeFileAtomic, writeFileAtomicSync} from '../src/io/atomic.js';
+import {FileWriteError, makeFolders, makeFoldersSync, removeFolders, writeFileAtomic, writeFileAtomicSync, writeFilesAtomic} from '../src/io/atomic.js';
 import {decodeFloatImage, encodeFloatImage, readFloatImage, writeFloatImage} from '../src/io/floatimage.js';
 import {encodePgm} from '../src/io/pgm.js';
 import {cAtof, encodeSmv, parseSmv, readSmv, smvValueOf} from '../src/io/smv.js';
@@ -54,6 +54,57 @@ describe('io', () => {
         caught = error;
       }
       expect((caught as NodeJS.ErrnoException).code).to.equal('ENOENT');
+      // the message names the target, not the hidden temporary file
+      expect((caught as Error).message).to.contain(join(dir, 'missing', 'x')).and.not.contain('.tmp');
+    });
+
+    it('writeFilesAtomic: all or nothing when one output cannot be staged', async () => {
+      const sub = join(dir, 'multi');
+      mkdirSync(sub);
+      writeFileSync(join(sub, 'a'), 'old a');
+      writeFileSync(join(sub, 'plain'), 'a file, so nothing goes under it');
+      const bad = join(sub, 'plain', 'b');
+      let caught: unknown;
+      try {
+        await writeFilesAtomic([
+          {path: join(sub, 'a'), data: 'new a'},
+          {path: bad, data: 'new b'},
+        ]);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).to.be.instanceOf(FileWriteError);
+      expect((caught as FileWriteError).path).to.equal(bad);
+      expect(readFileSync(join(sub, 'a'), 'utf8')).to.equal('old a');
+      expect(readdirSync(sub).sort()).to.deep.equal(['a', 'plain']);
+      await writeFilesAtomic([{path: join(sub, 'a'), data: 'new a'}]);
+      expect(readFileSync(join(sub, 'a'), 'utf8')).to.equal('new a');
+    });
+  });
+
+  describe('makeFolders', () => {
+    it('creates the missing folders, reports them, and removeFolders takes them away again', async () => {
+      const base = join(dir, 'mk');
+      const created = await makeFolders(join(base, 'x', 'y'));
+      expect(created).to.deep.equal([base, join(base, 'x'), join(base, 'x', 'y')]);
+      expect(await makeFolders(join(base, 'x', 'y'))).to.deep.equal([]);
+      await removeFolders(created);
+      expect(existsSync(base)).to.equal(false);
+      expect(makeFoldersSync(join(base, 'z'))).to.deep.equal([base, join(base, 'z')]);
+    });
+
+    it('fails with the path under a file, and under /proc (where Node 20 mkdir -p never returns)', async () => {
+      writeFileSync(join(dir, 'mkfile'), 'x');
+      for (const target of [join(dir, 'mkfile', 'a', 'b'), ...(existsSync('/proc/self') ? ['/proc/nbparity-no-such/x'] : [])]) {
+        let caught: unknown;
+        try {
+          await makeFolders(target);
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught, target).to.be.instanceOf(FileWriteError);
+        expect(() => makeFoldersSync(target), target).to.throw(FileWriteError);
+      }
     });
   });
 

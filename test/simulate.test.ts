@@ -56,8 +56,11 @@ describe('simulate reproduces the reference C frames', function () {
         await runPreArgs(m, dir);
         const lines: string[] = [];
         const argv = [...meta(base).args, ...m.output_args.filter((a) => a !== '-noprogress')];
-        const code = await runSimulate({argv, phiMode: mode, workers: 2, cwd: dir, print: (l) => lines.push(l)});
+        const warnings: string[] = [];
+        const code = await runSimulate({argv, phiMode: mode, workers: 2, cwd: dir, print: (l) => lines.push(l), warn: (w) => warnings.push(w)});
         expect(code).to.equal(0);
+        // the silent Fdump.bin reuse is announced exactly when the run reads one (issue #7)
+        expect(warnings.some((w) => w.includes('Fdump.bin')), 'Fdump.bin warning').to.equal(lines.includes('reading Fs from Fdump.bin'));
         const ours = floats(readFileSync(join(dir, 'float.bin')));
         const ref = floats(readMaybeGz(refFloat));
         expect(ours.length).to.equal(ref.length);

@@ -128,7 +128,7 @@ describe('compare-traces / per-phi commands', function () {
       expect(r.code, args.join(' ')).to.equal(2);
       const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).to.have.length(1);
-      expect(lines[0]).to.match(/^Error: /);
+      expect(lines[0]).to.match(/^nbparity: /);
       expect(r.stderr).to.not.match(/\n\s+at /);
     }
     expect(run('compare-traces', '--c', noBlock, '--py', cpar).stderr).to.contain('no per-pixel block');

@@ -48,7 +48,9 @@ describe('compare-traces: tolerance rules', () => {
     expect(d.rel_delta).to.be.closeTo(-0.1446, 1e-4);
     expect(d.abs_delta).to.be.closeTo(-136465.04, 0.01);
     expect(compareScalar(NaN, NaN, 0, 1).status).to.equal('nan');
-    expect(compareScalar(Infinity, Infinity, 0, 0).status).to.equal('pass');
+    // an infinity is never a pass, not even against the same infinity (issue #7)
+    expect(compareScalar(Infinity, Infinity, 0, 0).status).to.equal('fail');
+    expect(compareScalar(1, -Infinity, 0, 1).status).to.equal('fail');
     expect(compareScalar(0, 1, 0, 1e-6).rel_delta).to.equal(null);
   });
 

@@ -1,6 +1,6 @@
 /** `harness`: trace one pixel (TRACE_TS), optionally compared with a reference in a bundle. */
 import {UserError} from '../engine/errors.js';
-import {writeOutput} from './common.js';
+import {warn} from './common.js';
 import type {FlagSpecs, FlagValues} from './flags.js';
 
 export const HARNESS_FLAGS = {
@@ -21,9 +21,10 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
   const ref = flags.ref as string | undefined;
   const out = flags.out as string | undefined;
   const config = flags.config as string | undefined;
+  const toleranceText = flags.tolerance as string;
   if (ref && !bundle) throw new UserError('--ref needs --bundle (or compare afterwards with compare-traces)', 2);
-  const tolerance = Number(flags.tolerance);
-  if (!(tolerance >= 0)) throw new UserError(`--tolerance: expected a number >= 0, got '${flags.tolerance}'`, 2);
+  const tolerance = Number(toleranceText);
+  if (!(tolerance >= 0 && Number.isFinite(tolerance)) || toleranceText.trim() === '') throw new UserError(`--tolerance: expected a number >= 0, got '${toleranceText}'`, 2);
   const {tracePixel} = await import('../engine/harness.js');
   let argv = passthrough;
   let cwd: string | undefined;
@@ -35,18 +36,45 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
   const mode = flags['phi-mode'] as 'spec' | 'c-parity';
   const [spixel, fpixel] = pixel;
   const result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd});
-  if (out || !bundle) await writeOutput(result.trace, out);
-  if (!bundle) return 0;
-  const {writeBundle} = await import('../report/bundle.js');
-  const command = ['nbparity', 'harness', ...commandLine].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
-  const b = await writeBundle({
-    root: bundle,
-    files: {'trace.log': result.trace},
-    commands: [command],
-    env: {mode, tolerance, pixel: {slow: spixel, fast: fpixel}, config: config ?? null, nanobragg_args: argv},
-    reference: ref,
-    trace: 'trace.log',
-  });
-  process.stdout.write(`${b.dir}\n`);
-  return b.exitCode;
+  for (const w of result.sim.warnings) warn(w);
+  if (!out && !bundle) {
+    process.stdout.write(result.trace);
+    return 0;
+  }
+  // --out is staged first and renamed only after the bundle is complete: a failing bundle
+  // step leaves an earlier --out file as it was (and the bundle leaves no folder)
+  const {stageFile} = await import('../io/atomic.js');
+  const staged = out ? await stageFile(out, result.trace) : undefined;
+  let bundleDir: string | undefined;
+  let bundleCode = 0;
+  try {
+    if (bundle) {
+      const {writeBundle} = await import('../report/bundle.js');
+      const {TraceInputError} = await import('../trace/errors.js');
+      const command = ['nbparity', 'harness', ...commandLine].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
+      try {
+        const b = await writeBundle({
+          root: bundle,
+          files: {'trace.log': result.trace},
+          commands: [command],
+          env: {mode, tolerance, pixel: {slow: spixel, fast: fpixel}, config: config ?? null, nanobragg_args: argv},
+          reference: ref,
+          trace: 'trace.log',
+        });
+        bundleDir = b.dir;
+        bundleCode = b.exitCode;
+      } catch (e) {
+        // an unusable --ref is an unreadable or malformed input file, exit 3 like the others
+        if (e instanceof TraceInputError) throw new UserError(`--ref: ${e.message}`, 3);
+        throw e;
+      }
+    }
+  } catch (e) {
+    await staged?.discard();
+    throw e;
+  }
+  await staged?.commit();
+  if (bundleDir === undefined) return 0;
+  process.stdout.write(`${bundleDir}\n`);
+  return bundleCode;
 }

@@ -1,14 +1,14 @@
 /** `simulate`: set up, render on workers, then write C's output files and print its summary. */
 import {resolve} from 'node:path';
-import {UsageError} from '../engine/errors.js';
+import {UsageError, UserError} from '../engine/errors.js';
 import {encodeFdump} from '../engine/hkl.js';
-import {emitOutputs, produceOutputs, statsFromImage, type SmvHeaderParams} from '../engine/output.js';
+import {produceOutputs, statsFromImage, type SmvHeaderParams} from '../engine/output.js';
 import {defaultWorkers, renderFrame} from '../engine/render.js';
 import {seedRef} from '../engine/rng.js';
 import {FDUMP_NAME, setupSimulation, type PhiMode, type Simulation} from '../engine/setup.js';
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
-import {writeFileAtomic} from '../io/atomic.js';
+import {FileWriteError, writeFilesAtomic} from '../io/atomic.js';
 import type {FlagValues} from './flags.js';
 import {ProgressBar} from './progress.js';
 
@@ -19,6 +19,8 @@ export interface SimulateOptions {
   json?: boolean;
   cwd?: string;
   print?: (line: string) => void;
+  /** nbparity's own warnings (default: `nbparity: warning: ...` on stderr) */
+  warn?: (message: string) => void;
 }
 
 export function headerParams(sim: Simulation): SmvHeaderParams {
@@ -53,6 +55,7 @@ export function simulateCommand(flags: FlagValues, passthrough: string[]): Promi
 export async function runSimulate(o: SimulateOptions): Promise<number> {
   const cwd = o.cwd ?? process.cwd();
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const warn = o.warn ?? ((message: string) => process.stderr.write(`nbparity: warning: ${message}\n`));
   const nowSeconds = Math.floor(Date.now() / 1000);
   let sim: Simulation;
   try {
@@ -66,20 +69,22 @@ export async function runSimulate(o: SimulateOptions): Promise<number> {
   }
   const s = sim.settings;
   const say = o.json ? () => undefined : print;
+  for (const w of sim.warnings) warn(w);
   for (const note of sim.notes) say(note);
   if (sim.hklSource === 'fdump') say(`reading Fs from ${FDUMP_NAME}`);
-  let fdumpWritten: Promise<void> | undefined;
+  // Every file of the run, Fdump.bin included, is staged and renamed only once all are
+  // written: a run that fails anywhere (a bad input, an unwritable last output) leaves the
+  // files of an earlier run exactly as they were. `flag` names the culprit in an error.
+  const files: Array<{path: string; data: Uint8Array; flag: string}> = [];
   if (sim.hklSource === 'hkl' && sim.hkl) {
-    // like C: cache the grid for the next run without -hkl (written while the workers render)
-    fdumpWritten = writeFileAtomic(resolve(cwd, FDUMP_NAME), encodeFdump(sim.hkl));
-    fdumpWritten.catch(() => undefined); // reported by the await below, after the render
+    // like C: cache the grid for the next run without -hkl (C writes it here, before rendering)
+    files.push({path: resolve(cwd, FDUMP_NAME), data: encodeFdump(sim.hkl), flag: `${FDUMP_NAME} (the -hkl cache)`});
     say(`writing dump file for next time: ${FDUMP_NAME}`);
   }
   const workers = o.workers ?? defaultWorkers();
   const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
   const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, workers, sim, bar ? (d, n) => bar.update(d, n) : undefined);
   bar?.done();
-  await fdumpWritten;
   if (frame.interpolationExit) {
     const x = frame.interpolationExit;
     say(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${formatG(x.h)},${formatG(x.k)},${formatG(x.l)},${x.h0},${x.k0},${x.l0} `);
@@ -98,7 +103,25 @@ export async function runSimulate(o: SimulateOptions): Promise<number> {
     noise: s.calculateNoise ? {rng: sim.rng, seed: seedRef(s.seed)} : undefined,
     fileNames: {float: s.floatFile, int: s.intFile, pgm: s.pgmFile, noise: s.noiseFile},
   });
-  await emitOutputs(outputs, say, cwd);
+  const flagOf = new Map<string, string>([
+    [s.noiseFile, '-noisefile'],
+    [s.pgmFile, '-pgmfile'],
+    [s.intFile, '-intfile'],
+    [s.floatFile, '-floatfile'],
+  ]);
+  for (const step of outputs.steps) {
+    if (step.kind === 'line') say(step.text);
+    else files.push({path: resolve(cwd, step.name), data: step.bytes, flag: flagOf.get(step.name) ?? 'output'});
+  }
+  try {
+    await writeFilesAtomic(files);
+  } catch (e) {
+    if (e instanceof FileWriteError) {
+      const f = files.find((x) => x.path === e.path);
+      throw new UserError(`${f ? `${f.flag} ` : ''}${e.message}`, 3);
+    }
+    throw e;
+  }
   if (o.json) {
     const sm = outputs.summary;
     print(

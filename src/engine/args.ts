@@ -539,12 +539,21 @@ function applyHeaderFiles(s: NanoBraggSettings, argv: string[], readHeader?: Hea
     if (argv[i].includes('-mask')) mask = argv[i + 1];
   }
   if ((img || mask) && !readHeader) throw new UserError('-img/-mask given but no SMV reader available');
+  // the reader names the file; the message also says which flag gave it
+  const read = (flag: string, path: string): SmvHeaderSource => {
+    try {
+      return readHeader!(path);
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`${flag} ${e.message}`, e.exitCode);
+      throw e;
+    }
+  };
   if (mask) {
-    const h = readHeader!(mask);
+    const h = read('-mask', mask);
     applyHeader(s, h, true);
     s.mask = h.pixels;
   }
-  if (img) applyHeader(s, readHeader!(img), false);
+  if (img) applyHeader(s, read('-img', img), false);
 }
 
 function applyHeader(s: NanoBraggSettings, h: SmvHeaderSource, isMask: boolean): void {

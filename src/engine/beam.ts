@@ -4,7 +4,7 @@
  */
 import {readFileSync} from 'node:fs';
 import type {NanoBraggSettings} from './args.js';
-import {UserError} from './errors.js';
+import {MalformedInputError, UserError} from './errors.js';
 import {rotateAxis, unitize, type Vec3} from './vec.js';
 
 export interface Source {
@@ -82,6 +82,11 @@ export function readColumns(path: string, columns: number, what: string): number
   } catch (e) {
     throw new UserError(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
   }
+  return parseColumns(text, path, columns, what);
+}
+
+/** read_text_file's columns from a text already read; MalformedInputError naming the line if bad. */
+export function parseColumns(text: string, path: string, columns: number, what: string): number[][] {
   const rows: number[][] = [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -91,12 +96,12 @@ export function readColumns(path: string, columns: number, what: string): number
     const row = new Array<number>(columns).fill(NaN);
     tokens.slice(0, columns).forEach((t, k) => {
       const v = Number(t);
-      if (!Number.isFinite(v) && !/^[+-]?(nan|inf)/i.test(t)) throw new UserError(`${what} ${path}:${i + 1}: '${t}' is not a number`, 3);
+      if (!Number.isFinite(v) && !/^[+-]?(nan|inf)/i.test(t)) throw new MalformedInputError(`${what} ${path}:${i + 1}: '${t}' is not a number`);
       row[k] = v;
     });
     rows.push(row);
   });
-  if (rows.length === 0) throw new UserError(`${what} ${path}: no data`, 3);
+  if (rows.length === 0) throw new MalformedInputError(`${what} ${path}: no data`);
   return rows;
 }
 

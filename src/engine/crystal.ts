@@ -4,7 +4,7 @@
  */
 import {readFileSync} from 'node:fs';
 import type {NanoBraggSettings} from './args.js';
-import {UserError} from './errors.js';
+import {MalformedInputError, UserError} from './errors.js';
 import {CRandom, seedRef, umat2misset} from './rng.js';
 import {cross, dot, magnitude, rescale, rotateXYZ, scale, type Vec3} from './vec.js';
 
@@ -117,10 +117,15 @@ export function readMatFile(path: string): {aStar: Vec3; bStar: Vec3; cStar: Vec
   } catch (e) {
     throw new UserError(`-mat ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
   }
+  return parseMatText(text, path);
+}
+
+/** A MOSFLM matrix text already read (`path` names it in errors); MalformedInputError if bad. */
+export function parseMatText(text: string, path: string): {aStar: Vec3; bStar: Vec3; cStar: Vec3} {
   const tokens = text.trim().split(/\s+/).filter(Boolean).slice(0, 9);
   const values = tokens.map(Number);
   if (values.length < 9 || values.some((v) => !Number.isFinite(v))) {
-    throw new UserError(`-mat ${path}: expected 9 numbers (3x3 A matrix), found ${tokens.filter((t) => Number.isFinite(Number(t))).length}`, 3);
+    throw new MalformedInputError(`-mat ${path}: expected 9 numbers (3x3 A matrix), found ${tokens.filter((t) => Number.isFinite(Number(t))).length}`);
   }
   const col = (k: number): Vec3 => [values[k], values[3 + k], values[6 + k]];
   return {aStar: col(0), bStar: col(1), cStar: col(2)};

@@ -10,6 +10,17 @@ export class UserError extends Error {
 }
 
 /**
+ * An input file that was read but does not hold what it should (a malformed HKL, matrix, source
+ * or SMV file): exit 3 unless a command documents another code for it.
+ */
+export class MalformedInputError extends UserError {
+  constructor(message: string, exitCode = 3) {
+    super(message, exitCode);
+    this.name = 'MalformedInputError';
+  }
+}
+
+/**
  * The C program's own refusal to run (missing structure factors or cell): it prints its usage
  * text and exits 9. We keep that exit code so scripts written against nanoBragg see the same.
  */

@@ -3,7 +3,7 @@
  * cache, looked up by nearest index, or interpolated tricubically between grid points.
  */
 import {readFileSync} from 'node:fs';
-import {UserError} from './errors.js';
+import {MalformedInputError, UserError} from './errors.js';
 
 export interface HklGrid {
   hMin: number;
@@ -25,13 +25,22 @@ export function gridIndex(g: HklGrid, hi: number, ki: number, li: number): numbe
   return (hi * (g.kRange + 1) + ki) * (g.lRange + 1) + li;
 }
 
-function allocate(hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, count: number): HklGrid {
+function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, count: number): HklGrid {
   const hRange = hMax - hMin + 1;
   const kRange = kMax - kMin + 1;
   const lRange = lMax - lMin + 1;
   const size = (hRange + 1) * (kRange + 1) * (lRange + 1);
-  if (!(size > 0) || size > 2 ** 28) throw new UserError(`HKL index ranges too large or empty (h ${hMin}..${hMax}, k ${kMin}..${kMax}, l ${lMin}..${lMax})`, 3);
-  return {hMin, hMax, kMin, kMax, lMin, lMax, hRange, kRange, lRange, F: new Float64Array(size), count};
+  // each range checked on its own: two negative ranges would multiply to a positive size
+  const ranges = `h ${hMin}..${hMax}, k ${kMin}..${kMax}, l ${lMin}..${lMax}`;
+  if (!(hRange >= 1 && kRange >= 1 && lRange >= 1) || !(size > 0) || size > 2 ** 28) throw new MalformedInputError(`${path}: HKL index ranges too large or empty (${ranges})`);
+  let F: Float64Array;
+  try {
+    F = new Float64Array(size);
+  } catch {
+    // up to 2 GiB passes the check above; a machine without the memory gets a message, not a RangeError
+    throw new MalformedInputError(`${path}: the HKL grid (${ranges}, ${size} values) does not fit in memory`);
+  }
+  return {hMin, hMax, kMin, kMax, lMin, lMax, hRange, kRange, lRange, F, count};
 }
 
 /** Text "h k l F" per line. C truncates fractional indices; we reject malformed lines. */
@@ -42,8 +51,13 @@ export function readHklText(path: string, defaultF: number): HklGrid {
   } catch (e) {
     throw new UserError(`-hkl ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
   }
+  return parseHklText(text, path, defaultF);
+}
+
+/** The grid of an HKL text already read (`path` names it in errors); MalformedInputError if bad. */
+export function parseHklText(text: string, path: string, defaultF: number): HklGrid {
   const rows = parseHklRows(text, path);
-  if (rows.length === 0) throw new UserError(`-hkl ${path}: no reflections`, 3);
+  if (rows.length === 0) throw new MalformedInputError(`-hkl ${path}: no reflections`);
   let [hMin, kMin, lMin, hMax, kMax, lMax] = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
   for (let r = 0; r < rows.length; r += 4) {
     hMin = Math.min(hMin, rows[r]);
@@ -53,7 +67,7 @@ export function readHklText(path: string, defaultF: number): HklGrid {
     kMax = Math.max(kMax, rows[r + 1]);
     lMax = Math.max(lMax, rows[r + 2]);
   }
-  const g = allocate(hMin, hMax, kMin, kMax, lMin, lMax, rows.length / 4);
+  const g = allocate(`-hkl ${path}`, hMin, hMax, kMin, kMax, lMin, lMax, rows.length / 4);
   if (defaultF !== 0.0) {
     // C pre-fills all but the extra slab on each axis
     for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) for (let l = 0; l < g.lRange; l++) g.F[gridIndex(g, h, k, l)] = defaultF;
@@ -105,7 +119,7 @@ function parseHklRows(text: string, path: string): number[] {
     }
     if (count !== 0) {
       if (count < 4) {
-        throw new UserError(`-hkl ${path}:${line}: expected 'h k l F', got '${text.slice(lineStart, Math.min(pos, lineStart + 60)).trim()}'`, 3);
+        throw new MalformedInputError(`-hkl ${path}:${line}: expected 'h k l F', got '${text.slice(lineStart, Math.min(pos, lineStart + 60)).trim()}'`);
       }
       out.push(Math.trunc(fields[0]), Math.trunc(fields[1]), Math.trunc(fields[2]), fields[3]);
     }
@@ -123,7 +137,18 @@ export function encodeFdump(g: HklGrid): Buffer {
 }
 
 export function readFdump(path: string): HklGrid {
-  const buf = readFileSync(path);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    // e.g. a folder named Fdump.bin: name it rather than print a bare EISDIR
+    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
+  }
+  return decodeFdump(buf, path);
+}
+
+/** A Fdump.bin already read (`path` names it in errors); MalformedInputError if it is not one. */
+export function decodeFdump(buf: Uint8Array, path: string): HklGrid {
   let pos = 0;
   const ints: number[] = [];
   const isSpace = (b: number) => b === 0x20 || (b >= 0x09 && b <= 0x0d);
@@ -132,16 +157,16 @@ export function readFdump(path: string): HklGrid {
     const start = pos;
     if (buf[pos] === 0x2d || buf[pos] === 0x2b) pos++;
     while (pos < buf.length && buf[pos] >= 0x30 && buf[pos] <= 0x39) pos++;
-    const v = Number.parseInt(buf.toString('latin1', start, pos), 10);
-    if (!Number.isFinite(v)) throw new UserError(`${path}: not an Fdump.bin file (bad header)`, 3);
+    const v = Number.parseInt(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1', start, pos), 10);
+    if (!Number.isFinite(v)) throw new MalformedInputError(`${path}: not an Fdump.bin file (bad header)`);
     ints.push(v);
   }
   // fscanf's "\n\f" skips every whitespace byte, even ones that begin the first double
   while (pos < buf.length && isSpace(buf[pos])) pos++;
-  const g = allocate(ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], 0);
+  const g = allocate(path, ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], 0);
   g.count = g.hRange * g.kRange * g.lRange;
   const need = g.F.length * 8;
-  if (buf.length - pos < need) throw new UserError(`${path}: truncated (${buf.length - pos} of ${need} data bytes)`, 3);
+  if (buf.length - pos < need) throw new MalformedInputError(`${path}: truncated (${buf.length - pos} of ${need} data bytes)`);
   const copy = Buffer.from(buf.subarray(pos, pos + need));
   g.F.set(new Float64Array(copy.buffer, copy.byteOffset, g.F.length));
   return g;

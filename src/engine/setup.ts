@@ -49,6 +49,11 @@ export interface Simulation {
   rng: CRandom;
   /** lines C prints during set-up that a user should see (warnings) */
   notes: string[];
+  /**
+   * nbparity's own warnings (C prints nothing): places where the input makes C misbehave and
+   * nbparity, in both phi modes, follows it. Commands print them on stderr.
+   */
+  warnings: string[];
   cwd: string;
 }
 
@@ -192,8 +197,18 @@ export function setupFromSettings(s: NanoBraggSettings, opts: SetupOptions & {cw
     hklSource = 'fdump';
   }
   if (!hkl || hkl.count === 0) interpolate = 0;
+  const warnings: string[] = [];
+  if (hklSource === 'fdump') {
+    warnings.push(
+      `no -hkl given: structure factors come from ${fdumpPath}, left by an earlier run ` +
+        '(nanoBragg reads it silently, even when it is stale or from other inputs; nbparity does the same)',
+    );
+  }
 
   const beam = buildBeam(s, detector.beam, detector.polarVector, detector.vertVector, s.lambda0M, (p) => resolvePath(cwd, p));
+  if (s.sourceFile && beam.sources.some((src) => src.weight !== 1.0)) {
+    warnings.push(`-sourcefile ${resolvePath(cwd, s.sourceFile)}: the weights (column 4) are read but never applied, as in nanoBragg`);
+  }
   if (oversample <= 0) oversample = 1;
   const steps = beam.sources.length * crystal.mosaicDomains * phisteps * oversample * oversample;
   const waterF = 2.57;
@@ -222,6 +237,7 @@ export function setupFromSettings(s: NanoBraggSettings, opts: SetupOptions & {cw
     Ibg,
     rng,
     notes,
+    warnings,
     cwd,
   };
 }

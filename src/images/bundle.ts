@@ -3,6 +3,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 import {UserError} from '../engine/errors.js';
+import {FileWriteError, makeFoldersSync, removeFoldersSync} from '../io/atomic.js';
 import {percentileOf, type Pixels} from './metrics.js';
 import {encodePng} from './png.js';
 
@@ -78,18 +79,34 @@ export function defaultOutdir(cwd: string, now = new Date()): string {
  */
 export function writeBundle(outdir: string, files: BundleFile[]): string[] {
   const target = resolve(outdir);
-  if (existsSync(target) && readdirSync(target).length > 0) throw new UserError(`${target}: output folder exists and is not empty`, 5);
+  if (existsSync(target)) {
+    let entries: string[];
+    try {
+      entries = readdirSync(target);
+    } catch (e) {
+      throw new UserError(`${target}: cannot use as the report folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 5);
+    }
+    if (entries.length > 0) throw new UserError(`${target}: output folder exists and is not empty`, 5);
+  }
   const all = [...files, {name: 'sha256.txt', bytes: sha256Listing(files)}];
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let created: string[] = [];
   try {
-    mkdirSync(dirname(target), {recursive: true});
+    created = makeFoldersSync(dirname(target));
     mkdirSync(tmp);
     for (const f of all) writeFileSync(join(tmp, f.name), f.bytes);
     renameSync(tmp, target);
   } catch (e) {
-    rmSync(tmp, {recursive: true, force: true});
+    // the clean-up must not throw over the real error (rm of a path under a file fails ENOTDIR)
+    try {
+      rmSync(tmp, {recursive: true, force: true});
+    } catch {
+      // nothing was created there
+    }
+    removeFoldersSync(created);
     if (e instanceof UserError) throw e;
-    throw new UserError(`cannot write the report folder ${target}: ${(e as Error).message}`, 5);
+    const reason = e instanceof FileWriteError ? e.message : `${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    throw new UserError(`cannot write the report folder ${target}: ${reason}`, 5);
   }
   return all.map((f) => f.name).sort();
 }

@@ -195,10 +195,32 @@ export async function runCompareImages(o: CompareImagesOptions): Promise<Compare
   files.push({name: 'ref.png', bytes: pv.ref}, {name: 'test.png', bytes: pv.test}, {name: 'diff.png', bytes: heat.png});
   summary.previews = {percentile: o.percentile, scale_max: pv.scaleMax, diff_max: heat.maxAbs};
   summary.threshold = o.threshold ?? null;
+  // A NaN or infinite pixel makes every metric meaningless (the correlation silently becomes
+  // null): never a pass, with or without --threshold.
+  const bad = [nonFinite(ref, width, roi, pair.refLabel), nonFinite(test, width, roi, pair.testLabel)].filter((x) => x !== null);
+  if (bad.length > 0) {
+    summary.non_finite = bad;
+    const b = bad[0]!;
+    return finish(3, 'non_finite', `the ${b.image} image has ${b.count} NaN or infinite pixel(s) in the ROI, the first at x=${b.first.x}, y=${b.first.y}`, m);
+  }
   if (o.threshold !== undefined && !(m.correlation !== null && m.correlation >= o.threshold)) {
     return finish(3, 'below_threshold', `correlation ${fmt(m.correlation)} is below the threshold ${o.threshold}`, m);
   }
   return finish(0, 'ok', undefined, m);
+}
+
+/** NaN/infinite pixels of `img` inside `roi`: how many and the first in raster order; null if none. */
+function nonFinite(img: Pixels, width: number, roi: {xmin: number; xmax: number; ymin: number; ymax: number}, image: string): {image: string; count: number; first: {x: number; y: number}} | null {
+  let count = 0;
+  let first = {x: -1, y: -1};
+  for (let y = roi.ymin; y <= roi.ymax; y++) {
+    for (let x = roi.xmin; x <= roi.xmax; x++) {
+      if (Number.isFinite(img[y * width + x])) continue;
+      if (count === 0) first = {x, y};
+      count++;
+    }
+  }
+  return count === 0 ? null : {image, count, first};
 }
 
 /** The --json object: the headline metrics flat, the rest alongside. */

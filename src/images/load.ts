@@ -38,7 +38,8 @@ export function loadImage(path: string, fpixels?: number, spixels?: number): Loa
     }
     return {path, format: 'float32', width: fpixels, height: spixels, data: decodeFloatImage(bytes, fpixels, spixels, path)};
   } catch (e) {
-    if (e instanceof UserError) throw e;
+    // a usage error keeps its 1; a malformed file is this command's 5 (its 3 means "below --threshold")
+    if (e instanceof UserError && e.exitCode === 1) throw e;
     throw new UserError((e as Error).message, 5);
   }
 }

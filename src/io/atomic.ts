@@ -5,14 +5,50 @@
  *
  * The data goes to a temporary name in the destination folder (rename is only
  * atomic within one file system), is fsynced, then renamed over the target.
- * On any failure the temporary file is removed and the error rethrown.
+ * On any failure the temporary file is removed and the error rethrown, as a
+ * `FileWriteError` that names the target (never the temporary name, which means
+ * nothing to the user) and keeps the system error code.
+ *
+ * A run with several outputs stages them all first (`writeFilesAtomic`) and renames
+ * them only when every one has been written, so a failure on the last output leaves
+ * the earlier ones as they were.
  */
-import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from 'node:fs';
-import {open, rename, rm} from 'node:fs/promises';
+import {closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, writeSync} from 'node:fs';
+import {lstat, mkdir, open, rename, rm, rmdir, stat} from 'node:fs/promises';
 import {randomBytes} from 'node:crypto';
-import {basename, dirname, join} from 'node:path';
+import {basename, dirname, join, resolve} from 'node:path';
 
 type Data = string | Uint8Array;
+
+/** An output that could not be written; `code` is the system error code (ENOENT, EACCES...). */
+export class FileWriteError extends Error {
+  readonly code: string | undefined;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+    what = 'cannot write',
+  ) {
+    const e = cause as NodeJS.ErrnoException;
+    const reason = e?.code ? `${e.code}${describeCode(e.code)}` : String((e as Error)?.message ?? cause);
+    super(`${path}: ${what} (${reason})`);
+    this.name = 'FileWriteError';
+    this.code = e?.code;
+  }
+}
+
+function describeCode(code: string): string {
+  const text: Record<string, string> = {
+    ENOENT: ': no such folder',
+    ENOTDIR: ': a path component is not a folder',
+    EACCES: ': permission denied',
+    EPERM: ': operation not permitted',
+    EROFS: ': read-only file system',
+    ENOSPC: ': no space left on the device',
+    EISDIR: ': is a folder',
+    EEXIST: ': exists and is not a folder',
+  };
+  return text[code] ?? '';
+}
 
 function tempNameFor(path: string): string {
   // Hidden, unique per process and call, so concurrent writers never share one.
@@ -23,11 +59,20 @@ function toBytes(data: Data): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 }
 
-/** Write `data` to `path` atomically (temporary file, fsync, rename). */
-export async function writeFileAtomic(path: string, data: Data): Promise<void> {
+/** A complete temporary copy of one output, waiting to be renamed over its target. */
+export interface StagedFile {
+  path: string;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/** Write `data` to a temporary file beside `path` (fsynced); nothing at `path` changes yet. */
+export async function stageFile(path: string, data: Data): Promise<StagedFile> {
   const tmp = tempNameFor(path);
   const bytes = toBytes(data);
   try {
+    // a folder at the target would make the final rename fail after other outputs were committed
+    if ((await lstat(path).catch(() => null))?.isDirectory()) throw Object.assign(new Error('is a folder'), {code: 'EISDIR'});
     const handle = await open(tmp, 'wx', 0o644);
     try {
       let off = 0;
@@ -39,10 +84,51 @@ export async function writeFileAtomic(path: string, data: Data): Promise<void> {
     } finally {
       await handle.close();
     }
-    await rename(tmp, path);
   } catch (error) {
     await rm(tmp, {force: true}).catch(() => undefined);
+    throw new FileWriteError(path, error);
+  }
+  return {
+    path,
+    async commit() {
+      try {
+        await rename(tmp, path);
+      } catch (error) {
+        await rm(tmp, {force: true}).catch(() => undefined);
+        throw new FileWriteError(path, error);
+      }
+    },
+    async discard() {
+      await rm(tmp, {force: true}).catch(() => undefined);
+    },
+  };
+}
+
+/** Write `data` to `path` atomically (temporary file, fsync, rename). */
+export async function writeFileAtomic(path: string, data: Data): Promise<void> {
+  await (await stageFile(path, data)).commit();
+}
+
+/**
+ * Several outputs, all or nothing as far as the file system allows: every file is staged
+ * first; only when all are staged are they renamed into place, in order. A failure while
+ * staging leaves every target untouched.
+ */
+export async function writeFilesAtomic(files: Array<{path: string; data: Data}>): Promise<void> {
+  const staged: StagedFile[] = [];
+  try {
+    for (const f of files) staged.push(await stageFile(f.path, f.data));
+  } catch (error) {
+    for (const s of staged) await s.discard();
     throw error;
+  }
+  for (let i = 0; i < staged.length; i++) {
+    try {
+      await staged[i].commit();
+    } catch (error) {
+      for (const s of staged.slice(i + 1)) await s.discard();
+      throw error;
+    }
   }
 }
 
@@ -62,6 +148,91 @@ export function writeFileAtomicSync(path: string, data: Data): void {
     renameSync(tmp, path);
   } catch (error) {
     rmSync(tmp, {force: true});
-    throw error;
+    throw new FileWriteError(path, error);
+  }
+}
+
+/**
+ * `mkdir -p` that returns the folders it created (outermost first), so a caller can remove
+ * them again after a failure. Not Node's `mkdir({recursive: true})`: that loops forever when
+ * mkdir fails with ENOENT under an existing parent (e.g. anywhere under /proc, Node 20).
+ */
+export async function makeFolders(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const s = await stat(d).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw new FileWriteError(d, e, 'cannot create the folder');
+    });
+    if (s) {
+      if (!s.isDirectory()) throw new FileWriteError(d, {code: 'ENOTDIR'}, 'cannot create a folder under it');
+      break;
+    }
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  const created: string[] = [];
+  for (const d of missing) {
+    try {
+      await mkdir(d);
+      created.push(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(d).catch(() => null))?.isDirectory()) continue;
+      await removeFolders(created);
+      throw new FileWriteError(d, e, 'cannot create the folder');
+    }
+  }
+  return created;
+}
+
+/** Synchronous twin of makeFolders. */
+export function makeFoldersSync(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    let s;
+    try {
+      s = statSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FileWriteError(d, e, 'cannot create the folder');
+    }
+    if (s) {
+      if (!s.isDirectory()) throw new FileWriteError(d, {code: 'ENOTDIR'}, 'cannot create a folder under it');
+      break;
+    }
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  const created: string[] = [];
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+      created.push(d);
+    } catch (e) {
+      let isDir = false;
+      try {
+        isDir = (e as NodeJS.ErrnoException).code === 'EEXIST' && lstatSync(d).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (isDir) continue;
+      removeFoldersSync(created);
+      throw new FileWriteError(d, e, 'cannot create the folder');
+    }
+  }
+  return created;
+}
+
+/** Remove folders made by makeFolders, innermost first, each only if it is empty. */
+export async function removeFolders(created: string[]): Promise<void> {
+  for (const d of [...created].reverse()) await rmdir(d).catch(() => undefined);
+}
+
+export function removeFoldersSync(created: string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // not empty or already gone: leave it
+    }
   }
 }

@@ -6,6 +6,7 @@
 import {readFileSync} from 'node:fs';
 import {gunzipSync} from 'node:zlib';
 
+import {MalformedInputError} from '../engine/errors.js';
 import {writeFileAtomic} from './atomic.js';
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -17,7 +18,7 @@ export function decodeFloatImage(bytes: Uint8Array, fpixels: number, spixels: nu
   }
   const pixels = fpixels * spixels;
   if (bytes.length !== 4 * pixels) {
-    throw new Error(
+    throw new MalformedInputError(
       `${name}: expected ${4 * pixels} bytes (${fpixels}x${spixels} float32 pixels) but found ${bytes.length}` +
         (bytes.length % 4 === 0 ? ` (${bytes.length / 4} pixels)` : ''),
     );
@@ -48,7 +49,7 @@ export function readFloatImage(path: string, fpixels: number, spixels: number): 
     try {
       bytes = gunzipSync(bytes);
     } catch (error) {
-      throw new Error(`${path}: not a valid gzip file (${(error as Error).message})`);
+      throw new MalformedInputError(`${path}: not a valid gzip file (${(error as Error).message})`);
     }
   }
   return decodeFloatImage(bytes, fpixels, spixels, path);

@@ -5,6 +5,7 @@
  */
 import {readFileSync} from 'node:fs';
 
+import {MalformedInputError} from '../engine/errors.js';
 import {formatG} from '../util/cformat.js';
 import {writeFileAtomic} from './atomic.js';
 
@@ -149,35 +150,35 @@ export interface SmvReadOptions {
 
 function positiveInt(file: string, header: Map<string, string>, key: string): number {
   const raw = header.get(key);
-  if (raw === undefined) throw new Error(`${file}: SMV header has no ${key}`);
-  if (!/^\s*\d+\s*$/.test(raw)) throw new Error(`${file}: SMV header ${key}=${raw} is not a positive integer`);
+  if (raw === undefined) throw new MalformedInputError(`${file}: SMV header has no ${key}`);
+  if (!/^\s*\d+\s*$/.test(raw)) throw new MalformedInputError(`${file}: SMV header ${key}=${raw} is not a positive integer`);
   const v = Number(raw);
-  if (v <= 0) throw new Error(`${file}: SMV header ${key}=${raw} is not a positive integer`);
+  if (v <= 0) throw new MalformedInputError(`${file}: SMV header ${key}=${raw} is not a positive integer`);
   return v;
 }
 
 /** Parse an SMV image held in memory; `file` names it in error messages. */
 export function parseSmv(bytes: Uint8Array, file: string, options: SmvReadOptions = {}): SmvImage {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length === 0 || buf[0] !== 0x7b) throw new Error(`${file}: not an SMV file (does not start with "{")`);
+  if (buf.length === 0 || buf[0] !== 0x7b) throw new MalformedInputError(`${file}: not an SMV file (does not start with "{")`);
   // Find HEADER_BYTES first: it bounds where the rest of the header may be.
   const probe = buf.subarray(0, Math.min(buf.length, 4096)).toString('latin1');
   const hb = /HEADER_BYTES\s*=\s*(\d+)\s*;/.exec(probe);
-  if (!hb) throw new Error(`${file}: SMV header has no HEADER_BYTES`);
+  if (!hb) throw new MalformedInputError(`${file}: SMV header has no HEADER_BYTES`);
   const headerBytes = Number(hb[1]);
   if (headerBytes <= 0 || headerBytes > buf.length) {
-    throw new Error(`${file}: SMV HEADER_BYTES=${hb[1]} but the file has ${buf.length} bytes`);
+    throw new MalformedInputError(`${file}: SMV HEADER_BYTES=${hb[1]} but the file has ${buf.length} bytes`);
   }
   const headerText = buf.subarray(0, headerBytes).toString('latin1');
   const close = headerText.indexOf('}');
-  if (close < 0) throw new Error(`${file}: SMV header has no closing "}" within HEADER_BYTES=${headerBytes}`);
+  if (close < 0) throw new MalformedInputError(`${file}: SMV header has no closing "}" within HEADER_BYTES=${headerBytes}`);
 
   const header = new Map<string, string>();
   for (const entry of headerText.slice(1, close).split(/[;\n]/)) {
     const t = entry.trim();
     if (t.length === 0) continue;
     const eq = t.indexOf('=');
-    if (eq <= 0) throw new Error(`${file}: malformed SMV header entry ${JSON.stringify(t)} (expected KEY=VALUE)`);
+    if (eq <= 0) throw new MalformedInputError(`${file}: malformed SMV header entry ${JSON.stringify(t)} (expected KEY=VALUE)`);
     header.set(t.slice(0, eq).trim(), t.slice(eq + 1).trim());
   }
 
@@ -185,18 +186,18 @@ export function parseSmv(bytes: Uint8Array, file: string, options: SmvReadOption
   const height = positiveInt(file, header, 'SIZE2');
   const type = header.get('TYPE');
   if (type !== undefined && type !== 'unsigned_short') {
-    throw new Error(`${file}: SMV TYPE=${type} is not supported (only unsigned_short)`);
+    throw new MalformedInputError(`${file}: SMV TYPE=${type} is not supported (only unsigned_short)`);
   }
   const named = header.get('BYTE_ORDER');
   if (named !== undefined && named !== 'little_endian' && named !== 'big_endian') {
-    throw new Error(`${file}: SMV BYTE_ORDER=${named} is neither little_endian nor big_endian`);
+    throw new MalformedInputError(`${file}: SMV BYTE_ORDER=${named} is neither little_endian nor big_endian`);
   }
   const headerOrder: ByteOrder = (named as ByteOrder | undefined) ?? HOST_BYTE_ORDER;
   const byteOrder = options.byteOrder === 'host' ? HOST_BYTE_ORDER : headerOrder;
 
   const need = headerBytes + 2 * width * height;
   if (buf.length < need) {
-    throw new Error(`${file}: SMV data truncated: ${width}x${height} pixels need ${need} bytes, the file has ${buf.length}`);
+    throw new MalformedInputError(`${file}: SMV data truncated: ${width}x${height} pixels need ${need} bytes, the file has ${buf.length}`);
   }
   const data = new Uint16Array(width * height);
   const little = byteOrder === 'little_endian';

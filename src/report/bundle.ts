@@ -10,7 +10,7 @@
  *     sha256.txt                `<hex>  <relative path>` for every other file, sorted (sha256sum -c)
  *
  * The folder is built under ROOT/.tmp-… and renamed into place, so a failed step leaves nothing
- * behind (ROOT itself is removed again if this call created it and it is empty). Two bundles
+ * behind (ROOT, and any parent folder this call had to create, are removed again). Two bundles
  * within the same UTC second get distinct names deterministically: the first takes
  * `<stamp>`, the next `<stamp>-2`, then `<stamp>-3`, … (the first free name at rename time;
  * rename never replaces a non-empty folder, so concurrent writers cannot overwrite each other).
@@ -18,10 +18,11 @@
 import {execFileSync} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
-import {mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile} from 'node:fs/promises';
+import {mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
 import {basename, dirname, isAbsolute, join, normalize, relative, sep} from 'node:path';
 
-import {writeFileAtomic} from '../io/atomic.js';
+import {UserError} from '../engine/errors.js';
+import {FileWriteError, makeFolders, removeFolders, writeFileAtomic} from '../io/atomic.js';
 import {compareTraceInputs, exitCodeOf, readTraceInput, type TraceComparison, type TraceInput} from '../trace/compare.js';
 import {packageInfo, projectRoot} from '../trace/project.js';
 import {buildMetrics, metricsText, validateMetrics} from './metrics.js';
@@ -35,10 +36,10 @@ export const METRICS = 'metrics.json';
 export const REFERENCE_DIR = 'reference';
 const RESERVED = new Set([MANIFEST, COMMANDS, ENV, SUMMARY, METRICS]);
 
-export class BundleError extends Error {
-  readonly exitCode = 2;
+/** A bundle that cannot be written or read as one (exit 2); a UserError, so printed as one line. */
+export class BundleError extends UserError {
   constructor(message: string) {
-    super(message);
+    super(message, 2);
     this.name = 'BundleError';
   }
 }
@@ -249,15 +250,19 @@ export async function writeBundle(options: WriteBundleOptions): Promise<BundleRe
   }
 
   const root = options.root;
-  const rootExisted = existsSync(root);
-  await mkdir(root, {recursive: true});
+  // the folders this call creates (ROOT and any missing parent) go again if the bundle fails
+  const created = await makeFolders(root);
   const stamp = bundleTimestamp(now);
   const tmp = join(root, `.tmp-${stamp}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(tmp);
+    try {
+      await mkdir(tmp);
+    } catch (error) {
+      throw new FileWriteError(root, error, 'cannot create the bundle folder in');
+    }
     const put = async (rel: string, data: string | Buffer) => {
       const p = join(tmp, rel);
-      await mkdir(dirname(p), {recursive: true});
+      await makeFolders(dirname(p));
       await writeFile(p, data, {flag: 'wx'});
     };
     for (const [rel, content] of files) await put(rel, content);
@@ -297,7 +302,7 @@ export async function writeBundle(options: WriteBundleOptions): Promise<BundleRe
           break;
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
-          if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EISDIR') throw error;
+          if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EISDIR') throw new FileWriteError(target, error, 'cannot rename the finished bundle to');
         }
       }
       if (++n > 10000) throw new BundleError(`no free bundle name for ${stamp} under ${root}`);
@@ -312,7 +317,7 @@ export async function writeBundle(options: WriteBundleOptions): Promise<BundleRe
     };
   } catch (error) {
     await rm(tmp, {recursive: true, force: true}).catch(() => undefined);
-    if (!rootExisted) await rmdir(root).catch(() => undefined);
+    await removeFolders(created);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * One-line errors for the commands of src/trace and src/report: `Error: <message>` on stderr, no
- * stack trace, no line wrapping, then the error's exit code (2 unless it carries another).
+ * One-line errors for the commands of src/trace and src/report: `nbparity: <message>` on stderr
+ * (the same form as every other command), no stack trace, no line wrapping, then the error's
+ * exit code (2 unless it carries another).
  */
 import type {Command} from '@oclif/core';
 
@@ -8,6 +9,6 @@ import {exitCodeForError} from '../trace/errors.js';
 
 export function failCommand(command: Command, error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`Error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.stderr.write(`nbparity: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   return command.exit(exitCodeForError(error));
 }

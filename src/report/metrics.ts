@@ -2,10 +2,9 @@
  * metrics.json: the machine-readable result of a trace comparison. Built from a TraceComparison,
  * validated against schemas/metrics.schema.json (ajv) before anything is written.
  */
-import {mkdir} from 'node:fs/promises';
 import {dirname, extname, join} from 'node:path';
 
-import {writeFileAtomic} from '../io/atomic.js';
+import {makeFolders, removeFolders, writeFilesAtomic} from '../io/atomic.js';
 import type {KeyComparison, TraceComparison} from '../trace/compare.js';
 import type {TraceValue} from '../trace/parse.js';
 import {packageInfo} from '../trace/project.js';
@@ -145,9 +144,17 @@ export async function writeComparisonOutputs(
   const metrics = buildMetrics(c, now);
   validateMetrics(metrics);
   const summary = renderSummary(c);
-  await mkdir(paths.dir, {recursive: true});
-  await writeFileAtomic(paths.metrics, metricsText(metrics));
-  await writeFileAtomic(paths.summary, summary);
+  const created = await makeFolders(paths.dir);
+  try {
+    // both or neither: an earlier summary.md/metrics.json pair is never left half replaced
+    await writeFilesAtomic([
+      {path: paths.metrics, data: metricsText(metrics)},
+      {path: paths.summary, data: summary},
+    ]);
+  } catch (error) {
+    await removeFolders(created);
+    throw error;
+  }
   return {summary: paths.summary, metrics: paths.metrics};
 }
 

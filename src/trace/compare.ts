@@ -21,7 +21,7 @@ import {detectAttributions, type Attribution} from './attribution.js';
 import {loadCatalogue, type KeyCatalogue, type KeyKind, type KeyScope} from './catalogue.js';
 import {TraceInputError} from './errors.js';
 import {compareValues, type Tolerance} from './numeric.js';
-import {hasPixelBlock, parseTrace, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceValue} from './parse.js';
+import {assertNotTruncated, hasPixelBlock, parseTrace, traceFileText, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceValue} from './parse.js';
 import {comparePhiRows, type PerPhiComparison} from './perphi.js';
 
 export type KeyStatus = 'pass' | 'fail' | 'nan' | 'shape' | 'missing' | 'extra';
@@ -115,7 +115,9 @@ export function readTraceInput(path: string): TraceInput {
   } catch (error) {
     throw new TraceInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return {path, text: buf.toString('utf8'), sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length};
+  const text = traceFileText(buf, path);
+  assertNotTruncated(text, path);
+  return {path, text, sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length};
 }
 
 function scopeOfForm(entry: TraceEntry): KeyScope {
@@ -200,6 +202,14 @@ export function compareParsedTraces(
   const refBy = groupByKey(refEntries);
   const testBy = groupByKey(testEntries);
   const allKeys = [...new Set([...refBy.keys(), ...testBy.keys()])];
+  // How far down the pipeline the reference's per-pixel block gets. A reference cut at a line
+  // boundary lacks its last keys entirely; the test's catalogued per-pixel keys past that point
+  // are then decisive, or a truncated reference would pass by having nothing left to compare.
+  let refReach = -1;
+  for (const e of refEntries) {
+    const k = catalogue.get(e.key);
+    if (k?.known && k.scope === 'pixel') refReach = Math.max(refReach, k.order);
+  }
 
   const keys: KeyComparison[] = [];
   for (const key of allKeys) {
@@ -235,13 +245,19 @@ export function compareParsedTraces(
       } else if (re) {
         keys.push({...base, abs_delta: null, rel_delta: null, status: 'missing', counts: spec.scope === 'pixel', note: 'not in the test trace'});
       } else {
+        const beyondReference = r.length === 0 && spec.known && spec.scope === 'pixel' && spec.order > refReach;
         keys.push({
           ...base,
           abs_delta: null,
           rel_delta: null,
           status: 'extra',
-          counts: spec.scope === 'pixel' && r.length > 0,
-          note: r.length > 0 ? `the reference has ${r.length} occurrence(s)` : 'not in the reference trace',
+          counts: spec.scope === 'pixel' && (r.length > 0 || beyondReference),
+          note:
+            r.length > 0
+              ? `the reference has ${r.length} occurrence(s)`
+              : beyondReference
+                ? 'the reference stops before this point of the pipeline (truncated reference?)'
+                : 'not in the reference trace',
         });
       }
     }

@@ -1,8 +1,12 @@
-/** Bad input to a trace comparison (unreadable file, no per-pixel block, ambiguous prefix…): exit code 2. */
-export class TraceInputError extends Error {
-  readonly exitCode = 2;
+import {UserError} from '../engine/errors.js';
+
+/**
+ * Bad input to a trace comparison (unreadable file, no per-pixel block, ambiguous prefix…): exit
+ * code 2. A UserError, so every command (harness --ref too) prints it as one line.
+ */
+export class TraceInputError extends UserError {
   constructor(message: string) {
-    super(message);
+    super(message, 2);
     this.name = 'TraceInputError';
   }
 }
@@ -20,8 +24,8 @@ export const EXIT = {
 export const EXIT_CODES_HELP = [
   'Exit codes:',
   '  0  every compared value is within tolerance',
-  '  1  divergence (a value outside tolerance, a NaN, or a missing per-pixel key)',
-  '  2  bad input (unreadable/malformed file, no per-pixel block in a trace, bad flags) or any other error',
+  '  1  divergence (a value outside tolerance, a NaN or infinity, a missing per-pixel key, a reference that stops early)',
+  '  2  bad input (unreadable, empty, binary or malformed file, a trace cut mid-line, no per-pixel block in a trace, bad flags) or any other error',
 ].join('\n');
 
 /** A finite number >= 0 from a flag value, else TraceInputError. */

@@ -5,7 +5,8 @@
  *   integers  pass only when equal
  *   pairs     each `name:value` compared as a scalar; names must match
  *   text      equal after collapsing blanks
- * A NaN on either side is a divergence (status "nan"); equal infinities pass.
+ * A NaN on either side is a divergence (status "nan"); so is an infinity on either side, equal
+ * or not (status "fail"): no finite computation printed it, so it is never a pass.
  * Reported deltas are test minus reference: abs_delta is signed for scalars and a norm for vectors;
  * rel_delta is abs_delta / |reference| (null when the reference is 0 and the values differ).
  */
@@ -29,6 +30,8 @@ export interface Delta {
   note?: string;
 }
 
+const INFINITE: Delta = {status: 'fail', abs_delta: null, rel_delta: null, note: 'infinite (never a pass)'};
+
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 function rel(diff: number, refMagnitude: number): number | null {
@@ -38,8 +41,8 @@ function rel(diff: number, refMagnitude: number): number | null {
 
 export function compareScalar(ref: number, test: number, atol: number, rtol: number): Delta {
   if (Number.isNaN(ref) || Number.isNaN(test)) return {status: 'nan', abs_delta: null, rel_delta: null, note: 'NaN'};
+  if (!Number.isFinite(ref) || !Number.isFinite(test)) return INFINITE;
   if (ref === test) return {status: 'pass', abs_delta: 0, rel_delta: 0};
-  if (!Number.isFinite(ref) || !Number.isFinite(test)) return {status: 'fail', abs_delta: null, rel_delta: null, note: 'infinite'};
   const diff = test - ref;
   const ok = Math.abs(diff) <= atol + rtol * Math.max(Math.abs(ref), Math.abs(test));
   return {status: ok ? 'pass' : 'fail', abs_delta: diff, rel_delta: rel(diff, Math.abs(ref))};
@@ -52,8 +55,8 @@ export function compareVector(ref: number[], test: number[], atol: number, rtol:
     return {status: 'shape', abs_delta: null, rel_delta: null, note: `${ref.length} vs ${test.length} components`};
   }
   if (ref.some(Number.isNaN) || test.some(Number.isNaN)) return {status: 'nan', abs_delta: null, rel_delta: null, note: 'NaN'};
+  if (![...ref, ...test].every(Number.isFinite)) return INFINITE;
   if (ref.every((x, i) => x === test[i])) return {status: 'pass', abs_delta: 0, rel_delta: 0};
-  if (![...ref, ...test].every(Number.isFinite)) return {status: 'fail', abs_delta: null, rel_delta: null, note: 'infinite'};
   const d = norm(ref.map((x, i) => test[i] - x));
   const nr = norm(ref);
   const ok = d <= atol + rtol * Math.max(nr, norm(test));
@@ -65,6 +68,7 @@ export function compareIntegers(ref: number[], test: number[]): Delta {
     return {status: 'shape', abs_delta: null, rel_delta: null, note: `${ref.length} vs ${test.length} components`};
   }
   if (ref.some(Number.isNaN) || test.some(Number.isNaN)) return {status: 'nan', abs_delta: null, rel_delta: null, note: 'NaN'};
+  if (![...ref, ...test].every(Number.isFinite)) return INFINITE;
   const equal = ref.every((x, i) => x === test[i]);
   if (ref.length === 1) {
     const diff = test[0] - ref[0];

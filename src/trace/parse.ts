@@ -273,6 +273,36 @@ export function parseTrace(text: string, options: ParseOptions = {}): ParsedTrac
   return result;
 }
 
+/**
+ * The text of a trace or per-phi file, or TraceInputError (exit 2) naming the file when it is
+ * empty or binary: random bytes would otherwise parse as "no trace lines" and hide the cause.
+ */
+export function traceFileText(buf: Uint8Array, source: string): string {
+  if (buf.length === 0) throw new TraceInputError(`${source} is empty`);
+  const nul = buf.indexOf(0);
+  if (nul >= 0) throw new TraceInputError(`${source} is binary (a NUL byte at offset ${nul}), not a text trace`);
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(buf);
+  } catch {
+    throw new TraceInputError(`${source} is binary (not UTF-8 text), not a text trace`);
+  }
+}
+
+/**
+ * TraceInputError when the text ends inside a trace line (no end-of-line after it): a trace cut
+ * short by a crash or a full disk. Its last value may be cut too (`1.234` of `1.2345e-07`), so
+ * comparing it could pass a number that was never printed.
+ */
+export function assertNotTruncated(text: string, source: string): void {
+  if (text === '' || text.endsWith('\n')) return;
+  const start = text.lastIndexOf('\n') + 1;
+  const last = text.slice(start);
+  if (LINE.test(last) || /^\s*TRACE_/.test(last)) {
+    const lineNo = text.slice(0, start).split('\n').length;
+    throw new TraceInputError(`${source}:${lineNo}: the trace ends in the middle of a line (truncated?): '${last.slice(0, 60)}'`);
+  }
+}
+
 /** true when the trace has a per-pixel block (a masked or out-of-ROI pixel has none). */
 export function hasPixelBlock(trace: ParsedTrace): boolean {
   return trace.counts.pixel > 0;

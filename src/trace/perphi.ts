@@ -12,7 +12,7 @@ import {parse as parseCsv} from 'csv-parse/sync';
 
 import {TraceInputError} from './errors.js';
 import {compareIntegers, compareScalar, type Tolerance, type ValueStatus} from './numeric.js';
-import {parseNumber, parseTrace, type ParseOptions, type PhiRow} from './parse.js';
+import {assertNotTruncated, parseNumber, parseTrace, traceFileText, type ParseOptions, type PhiRow} from './parse.js';
 
 export const PHI_FIELDS = ['phi_tic', 'phi_deg', 'k_frac', 'F_latt_b', 'F_latt'] as const;
 export type PhiField = (typeof PHI_FIELDS)[number];
@@ -127,7 +127,9 @@ export function loadPhiTable(path: string, options: ParseOptions = {}): PhiTable
   } catch (error) {
     throw new TraceInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  const table = phiTableFromText(buf.toString('utf8'), path, options);
+  const text = traceFileText(buf, path);
+  if (detectFormat(text, path) === 'trace') assertNotTruncated(text, path);
+  const table = phiTableFromText(text, path, options);
   table.sha256 = createHash('sha256').update(buf).digest('hex');
   return table;
 }

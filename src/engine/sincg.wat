@@ -25,11 +25,13 @@
     (local $res v128) (local $slow v128)
     (local.set $ax (v128.and (local.get $x) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff)))
 
-    ;; Cody-Waite reduction by pi/2, first round (33 + 53 bits of pi/2)
-    (local.set $n (i32x4.trunc_sat_f64x2_s_zero
+    ;; Cody-Waite reduction by pi/2, first round (33 + 53 bits of pi/2). fdlibm's n is
+    ;; (int)(|x| 2/pi + 0.5), a floor for these positive values; n itself (its low bits) is read
+    ;; off the mantissa of n + 2^52
+    (local.set $fn (f64x2.floor
       (f64x2.add (f64x2.mul (local.get $ax) (f64x2.splat (f64.const 6.36619772367581382433e-01)))
                  (f64x2.splat (f64.const 0.5)))))
-    (local.set $fn (f64x2.convert_low_i32x4_s (local.get $n)))
+    (local.set $n (f64x2.add (local.get $fn) (f64x2.splat (f64.const 0x1p52))))
     (local.set $r (f64x2.sub (local.get $ax) (f64x2.mul (local.get $fn) (f64x2.splat (f64.const 1.57079632673412561417e+00)))))
     (local.set $w (f64x2.mul (local.get $fn) (f64x2.splat (f64.const 6.07710050650619224932e-11))))
     (local.set $y0 (f64x2.sub (local.get $r) (local.get $w)))
@@ -83,9 +85,8 @@
         (f64x2.sub (f64x2.mul (local.get $z) (local.get $polyC)) (f64x2.mul (local.get $y0) (local.get $y1))))))
 
     ;; quadrant n mod 4: bit 0 of n picks kcos, bit 1 flips the sign, and so does the sign of x
-    (local.set $n (i64x2.extend_low_i32x4_s (local.get $n)))
     (local.set $res (v128.bitselect (local.get $c) (local.get $s)
-      (i64x2.shr_s (i64x2.shl (local.get $n) (i32.const 63)) (i32.const 63))))
+      (i64x2.lt_s (i64x2.shl (local.get $n) (i32.const 63)) (v128.const i64x2 0 0))))
     (local.set $res (v128.xor (local.get $res)
       (v128.and (v128.xor (i64x2.shl (local.get $n) (i32.const 62)) (local.get $x))
                 (v128.const i64x2 0x8000000000000000 0x8000000000000000))))

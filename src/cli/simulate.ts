@@ -81,7 +81,7 @@ export async function runSimulate(o: SimulateOptions): Promise<number> {
     files.push({path: resolve(cwd, FDUMP_NAME), data: encodeFdump(sim.hkl), flag: `${FDUMP_NAME} (the -hkl cache)`});
     say(`writing dump file for next time: ${FDUMP_NAME}`);
   }
-  const workers = o.workers ?? defaultWorkers();
+  const workers = o.workers ?? defaultWorkers(sim);
   const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
   const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, workers, sim, bar ? (d, n) => bar.update(d, n) : undefined);
   bar?.done();

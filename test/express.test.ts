@@ -67,4 +67,14 @@ describe('start-up fast path (express)', () => {
     expect(r.stderr.trim().split('\n')).to.have.length(1);
     expect(r.stderr).to.match(/^nbparity: pixel \(slow 5000, fast 1\) is outside/);
   });
+
+  it('an unknown command or a stray word is one line and exit 2, not the decorated oclif error', () => {
+    const cli = join(ROOT, 'dist', 'src', 'cli.js');
+    const unknown = spawnSync('node', [cli, 'nosuchcmd'], {encoding: 'utf8'});
+    expect(unknown.status).to.equal(2);
+    expect(unknown.stderr).to.equal("nbparity: unknown command 'nosuchcmd' (see nbparity --help)\n");
+    const stray = spawnSync('node', [cli, 'compare-traces', 'a.log', 'b.log'], {encoding: 'utf8'});
+    expect(stray.status).to.equal(2);
+    expect(stray.stderr).to.equal("nbparity: compare-traces: unexpected argument 'a.log' (see nbparity compare-traces --help)\n");
+  });
 });

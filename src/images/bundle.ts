@@ -3,7 +3,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 import {UserError} from '../engine/errors.js';
-import {FileWriteError, makeFoldersSync, removeFoldersSync} from '../io/atomic.js';
+import {FileWriteError, makeFolders, removeFolders} from '../io/atomic.js';
 import {percentileOf, type Pixels} from './metrics.js';
 import {encodePng} from './png.js';
 
@@ -92,7 +92,7 @@ export function writeBundle(outdir: string, files: BundleFile[]): string[] {
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let created: string[] = [];
   try {
-    created = makeFoldersSync(dirname(target));
+    created = makeFolders(dirname(target));
     mkdirSync(tmp);
     for (const f of all) writeFileSync(join(tmp, f.name), f.bytes);
     renameSync(tmp, target);
@@ -103,7 +103,7 @@ export function writeBundle(outdir: string, files: BundleFile[]): string[] {
     } catch {
       // nothing was created there
     }
-    removeFoldersSync(created);
+    removeFolders(created);
     if (e instanceof UserError) throw e;
     const reason = e instanceof FileWriteError ? e.message : `${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
     throw new UserError(`cannot write the report folder ${target}: ${reason}`, 5);

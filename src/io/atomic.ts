@@ -14,7 +14,7 @@
  * the earlier ones as they were.
  */
 import {closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, writeSync} from 'node:fs';
-import {lstat, mkdir, open, rename, rm, rmdir, stat} from 'node:fs/promises';
+import {lstat, open, rename, rm} from 'node:fs/promises';
 import {randomBytes} from 'node:crypto';
 import {basename, dirname, join, resolve} from 'node:path';
 
@@ -157,36 +157,7 @@ export function writeFileAtomicSync(path: string, data: Data): void {
  * them again after a failure. Not Node's `mkdir({recursive: true})`: that loops forever when
  * mkdir fails with ENOENT under an existing parent (e.g. anywhere under /proc, Node 20).
  */
-export async function makeFolders(dir: string): Promise<string[]> {
-  const missing: string[] = [];
-  for (let d = resolve(dir); ; d = dirname(d)) {
-    const s = await stat(d).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return null;
-      throw new FileWriteError(d, e, 'cannot create the folder');
-    });
-    if (s) {
-      if (!s.isDirectory()) throw new FileWriteError(d, {code: 'ENOTDIR'}, 'cannot create a folder under it');
-      break;
-    }
-    missing.unshift(d);
-    if (dirname(d) === d) break;
-  }
-  const created: string[] = [];
-  for (const d of missing) {
-    try {
-      await mkdir(d);
-      created.push(d);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(d).catch(() => null))?.isDirectory()) continue;
-      await removeFolders(created);
-      throw new FileWriteError(d, e, 'cannot create the folder');
-    }
-  }
-  return created;
-}
-
-/** Synchronous twin of makeFolders. */
-export function makeFoldersSync(dir: string): string[] {
+export function makeFolders(dir: string): string[] {
   const missing: string[] = [];
   for (let d = resolve(dir); ; d = dirname(d)) {
     let s;
@@ -215,7 +186,7 @@ export function makeFoldersSync(dir: string): string[] {
         isDir = false;
       }
       if (isDir) continue;
-      removeFoldersSync(created);
+      removeFolders(created);
       throw new FileWriteError(d, e, 'cannot create the folder');
     }
   }
@@ -223,11 +194,7 @@ export function makeFoldersSync(dir: string): string[] {
 }
 
 /** Remove folders made by makeFolders, innermost first, each only if it is empty. */
-export async function removeFolders(created: string[]): Promise<void> {
-  for (const d of [...created].reverse()) await rmdir(d).catch(() => undefined);
-}
-
-export function removeFoldersSync(created: string[]): void {
+export function removeFolders(created: string[]): void {
   for (const d of [...created].reverse()) {
     try {
       rmdirSync(d);

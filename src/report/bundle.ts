@@ -251,7 +251,7 @@ export async function writeBundle(options: WriteBundleOptions): Promise<BundleRe
 
   const root = options.root;
   // the folders this call creates (ROOT and any missing parent) go again if the bundle fails
-  const created = await makeFolders(root);
+  const created = makeFolders(root);
   const stamp = bundleTimestamp(now);
   const tmp = join(root, `.tmp-${stamp}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
@@ -262,7 +262,7 @@ export async function writeBundle(options: WriteBundleOptions): Promise<BundleRe
     }
     const put = async (rel: string, data: string | Buffer) => {
       const p = join(tmp, rel);
-      await makeFolders(dirname(p));
+      makeFolders(dirname(p));
       await writeFile(p, data, {flag: 'wx'});
     };
     for (const [rel, content] of files) await put(rel, content);
@@ -317,7 +317,7 @@ export async function writeBundle(options: WriteBundleOptions): Promise<BundleRe
     };
   } catch (error) {
     await rm(tmp, {recursive: true, force: true}).catch(() => undefined);
-    await removeFolders(created);
+    removeFolders(created);
     throw error;
   }
 }

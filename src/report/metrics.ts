@@ -144,7 +144,7 @@ export async function writeComparisonOutputs(
   const metrics = buildMetrics(c, now);
   validateMetrics(metrics);
   const summary = renderSummary(c);
-  const created = await makeFolders(paths.dir);
+  const created = makeFolders(paths.dir);
   try {
     // both or neither: an earlier summary.md/metrics.json pair is never left half replaced
     await writeFilesAtomic([
@@ -152,7 +152,7 @@ export async function writeComparisonOutputs(
       {path: paths.summary, data: summary},
     ]);
   } catch (error) {
-    await removeFolders(created);
+    removeFolders(created);
     throw error;
   }
   return {summary: paths.summary, metrics: paths.metrics};

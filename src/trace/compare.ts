@@ -13,7 +13,6 @@
  * - A trace without a per-pixel block (masked or out-of-ROI pixel, or not a trace) is bad input.
  */
 import {createHash} from 'node:crypto';
-import {readFileSync} from 'node:fs';
 
 import {createTwoFilesPatch} from 'diff';
 
@@ -21,7 +20,7 @@ import {detectAttributions, type Attribution} from './attribution.js';
 import {loadCatalogue, type KeyCatalogue, type KeyKind, type KeyScope} from './catalogue.js';
 import {TraceInputError} from './errors.js';
 import {compareValues, type Tolerance} from './numeric.js';
-import {assertNotTruncated, hasPixelBlock, parseTrace, traceFileText, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceValue} from './parse.js';
+import {assertNotTruncated, hasPixelBlock, parseTrace, readInputBytes, traceFileText, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceValue} from './parse.js';
 import {comparePhiRows, type PerPhiComparison} from './perphi.js';
 
 export type KeyStatus = 'pass' | 'fail' | 'nan' | 'shape' | 'missing' | 'extra';
@@ -109,12 +108,7 @@ export interface TraceInput {
 export const DEFAULT_RTOL = 1e-6;
 
 export function readTraceInput(path: string): TraceInput {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (error) {
-    throw new TraceInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const buf = readInputBytes(path);
   const text = traceFileText(buf, path);
   assertNotTruncated(text, path);
   return {path, text, sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length};

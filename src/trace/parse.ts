@@ -14,6 +14,7 @@
  * Everything else (progress lines, `TRACE:` notes, plain output) is ignored. Repeated keys are kept
  * in file order with a 1-based occurrence number per key.
  */
+import {readFileSync} from 'node:fs';
 import {TraceInputError} from './errors.js';
 
 export type Prefix = 'C' | 'PY' | 'TS';
@@ -311,4 +312,13 @@ export function hasPixelBlock(trace: ParsedTrace): boolean {
 /** Rewrites the trace prefix of every trace line (TRACE_C -> TRACE_TS …); other lines unchanged. */
 export function rewritePrefix(text: string, from: Prefix, to: Prefix): string {
   return text.replace(new RegExp(`^(\\s*)TRACE_${from}(?=[:_\\s])`, 'gm'), `$1TRACE_${to}`);
+}
+
+/** The bytes of an input file, or a TraceInputError naming it. */
+export function readInputBytes(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new TraceInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }

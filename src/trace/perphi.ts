@@ -5,14 +5,13 @@
  * order; a new sub-path group starts whenever phi_tic does not increase.
  */
 import {createHash} from 'node:crypto';
-import {readFileSync} from 'node:fs';
 import {extname} from 'node:path';
 
 import {parse as parseCsv} from 'csv-parse/sync';
 
 import {TraceInputError} from './errors.js';
 import {compareIntegers, compareScalar, type Tolerance, type ValueStatus} from './numeric.js';
-import {assertNotTruncated, parseNumber, parseTrace, traceFileText, type ParseOptions, type PhiRow} from './parse.js';
+import {assertNotTruncated, parseNumber, parseTrace, readInputBytes, traceFileText, type ParseOptions, type PhiRow} from './parse.js';
 
 export const PHI_FIELDS = ['phi_tic', 'phi_deg', 'k_frac', 'F_latt_b', 'F_latt'] as const;
 export type PhiField = (typeof PHI_FIELDS)[number];
@@ -121,12 +120,7 @@ export function phiTableFromText(text: string, name: string, options: ParseOptio
 }
 
 export function loadPhiTable(path: string, options: ParseOptions = {}): PhiTable {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (error) {
-    throw new TraceInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const buf = readInputBytes(path);
   const text = traceFileText(buf, path);
   if (detectFormat(text, path) === 'trace') assertNotTruncated(text, path);
   const table = phiTableFromText(text, path, options);

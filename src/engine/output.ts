@@ -185,7 +185,8 @@ export function toIntImage(image: Float32Array, fpixels: number, spixels: number
       let test = image[idx] * intfileScale + adcOffset;
       if (test > 65535.0) test = 65535.0;
       if (test < 0.0) test = 0.0;
-      target[idx] = cToUnsigned(Math.floor(Math.fround(test + 0.5)), 16);
+      // clamped to 0..65535 (NaN stays NaN, and a Uint16Array stores it as 0, as cToUnsigned would)
+      target[idx] = Math.floor(Math.fround(test + 0.5));
     }
   }
   return target;

@@ -115,12 +115,13 @@ export async function writeFileAtomic(path: string, data: Data): Promise<void> {
  * staging leaves every target untouched.
  */
 export async function writeFilesAtomic(files: Array<{path: string; data: Data}>): Promise<void> {
-  const staged: StagedFile[] = [];
-  try {
-    for (const f of files) staged.push(await stageFile(f.path, f.data));
-  } catch (error) {
+  // staged side by side (the writes and fsyncs overlap), committed in order
+  const results = await Promise.allSettled(files.map((f) => stageFile(f.path, f.data)));
+  const staged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     for (const s of staged) await s.discard();
-    throw error;
+    throw failed.reason;
   }
   for (let i = 0; i < staged.length; i++) {
     try {

@@ -2,6 +2,7 @@
 import {Flags} from '@oclif/core';
 import type {FlagSpecs} from './flags.js';
 
+// `any`: oclif types each flag separately; the commands hand the parsed values on as FlagValues
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function oclifFlags(specs: FlagSpecs): Record<string, any> {
   return Object.fromEntries(

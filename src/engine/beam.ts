@@ -2,9 +2,8 @@
  * The incident beam: wavelength spread, divergence grid (with C's elliptical trimming) or a
  * source file, and the fluence derived from flux, exposure and beam size.
  */
-import {readFileSync} from 'node:fs';
 import type {NanoBraggSettings} from './args.js';
-import {MalformedInputError, UserError} from './errors.js';
+import {MalformedInputError, readInputFile} from './errors.js';
 import {rotateAxis, unitize, type Vec3} from './vec.js';
 
 export interface Source {
@@ -76,13 +75,7 @@ export function resolveFluence(s: NanoBraggSettings): {fluence: number; flux: nu
  * " \t,;:!"; blank lines skipped; missing columns are NaN (then defaulted by the caller).
  */
 export function readColumns(path: string, columns: number, what: string): number[][] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'latin1');
-  } catch (e) {
-    throw new UserError(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
-  }
-  return parseColumns(text, path, columns, what);
+  return parseColumns(readInputFile(path, `${what} ${path}`).toString('latin1'), path, columns, what);
 }
 
 /** read_text_file's columns from a text already read; MalformedInputError naming the line if bad. */

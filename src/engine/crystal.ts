@@ -2,9 +2,8 @@
  * The crystal: unit cell (from -cell or a MOSFLM -mat file), misset, the real and reciprocal
  * cell vectors, the number of cells per axis, and the mosaic domain rotations.
  */
-import {readFileSync} from 'node:fs';
 import type {NanoBraggSettings} from './args.js';
-import {MalformedInputError, UserError} from './errors.js';
+import {MalformedInputError, readInputFile} from './errors.js';
 import {CRandom, seedRef, umat2misset} from './rng.js';
 import {cross, dot, magnitude, rescale, rotateXYZ, scale, type Vec3} from './vec.js';
 
@@ -111,13 +110,7 @@ function reciprocalFromCell(len: Vec3, anglesRad: Vec3, notes: string[]): {aStar
 
 /** A MOSFLM matrix file: three lines of a*, b*, c* components along x, y, z (scaled by 1/lambda). */
 export function readMatFile(path: string): {aStar: Vec3; bStar: Vec3; cStar: Vec3} {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`-mat ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
-  }
-  return parseMatText(text, path);
+  return parseMatText(readInputFile(path, `-mat ${path}`).toString('utf8'), path);
 }
 
 /** A MOSFLM matrix text already read (`path` names it in errors); MalformedInputError if bad. */

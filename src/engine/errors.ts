@@ -1,3 +1,5 @@
+import {readFileSync} from 'node:fs';
+
 /**
  * An error a user caused (bad flag, unreadable file...). Commands print its message on one line
  * and exit with `exitCode`; anything else is a bug and keeps its stack.
@@ -28,5 +30,14 @@ export class UsageError extends UserError {
   constructor(message: string) {
     super(message, 9);
     this.name = 'UsageError';
+  }
+}
+
+/** An input file's bytes; `label` (e.g. "-hkl x.hkl") names it in the exit-3 error if it cannot be read. */
+export function readInputFile(path: string, label = path): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UserError(`${label}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
   }
 }

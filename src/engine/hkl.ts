@@ -2,8 +2,7 @@
  * Structure factors on a dense (h, k, l) grid: read from an HKL text file or C's Fdump.bin
  * cache, looked up by nearest index, or interpolated tricubically between grid points.
  */
-import {readFileSync} from 'node:fs';
-import {MalformedInputError, UserError} from './errors.js';
+import {MalformedInputError, readInputFile} from './errors.js';
 
 export interface HklGrid {
   hMin: number;
@@ -45,13 +44,7 @@ function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: 
 
 /** Text "h k l F" per line. C truncates fractional indices; we reject malformed lines. */
 export function readHklText(path: string, defaultF: number): HklGrid {
-  let text: string;
-  try {
-    text = readFileSync(path, 'latin1');
-  } catch (e) {
-    throw new UserError(`-hkl ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
-  }
-  return parseHklText(text, path, defaultF);
+  return parseHklText(readInputFile(path, `-hkl ${path}`).toString('latin1'), path, defaultF);
 }
 
 /** The grid of an HKL text already read (`path` names it in errors); MalformedInputError if bad. */
@@ -137,14 +130,8 @@ export function encodeFdump(g: HklGrid): Buffer {
 }
 
 export function readFdump(path: string): HklGrid {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    // e.g. a folder named Fdump.bin: name it rather than print a bare EISDIR
-    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
-  }
-  return decodeFdump(buf, path);
+  // e.g. a folder named Fdump.bin: named in the error rather than a bare EISDIR
+  return decodeFdump(readInputFile(path), path);
 }
 
 /** A Fdump.bin already read (`path` names it in errors); MalformedInputError if it is not one. */

@@ -3,19 +3,12 @@
  * *last* occurrence of the key anywhere in the header, as a substring, so "DISTANCE" finds
  * "CLOSE_DISTANCE" when that comes later and "ORGX" finds "XDS_ORGX": we keep that.
  */
-import {readFileSync} from 'node:fs';
 import type {SmvHeaderSource} from './args.js';
 import {smvValueOf as valueOf} from '../io/smv.js';
-import {MalformedInputError, UserError} from './errors.js';
+import {MalformedInputError, readInputFile} from './errors.js';
 
 export function readSmvHeaderSource(path: string): SmvHeaderSource {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
-  }
-  return parseSmvHeaderSource(buf, path);
+  return parseSmvHeaderSource(readInputFile(path), path);
 }
 
 /** What -img/-mask take from an SMV file already read (`path` names it); MalformedInputError if bad. */

@@ -9,7 +9,7 @@
  * - tricubic interpolation, which switches off for the rest of the run the first time its
  *   4x4x4 neighbourhood leaves the HKL grid (both modes, as in C).
  */
-import {interpolateF, outsideInterpolationRange} from './hkl.js';
+import {interpolateF, nearestF, outsideInterpolationRange} from './hkl.js';
 import type {TraceHook} from './hook.js';
 import {polarizationFactor, sinc3} from './physics.js';
 import {sincg} from './sincg.js';
@@ -192,16 +192,6 @@ export class PixelEngine {
     const [cSx, cSy, cSz] = cr.cStarAinv;
     const incident = this.incident;
     const diffracted = this.diffracted;
-    const F = hkl?.F;
-    const useGrid = hkl !== undefined && hkl.count > 0;
-    const hMin = hkl?.hMin ?? 0;
-    const hMax = hkl?.hMax ?? 0;
-    const kMin = hkl?.kMin ?? 0;
-    const kMax = hkl?.kMax ?? 0;
-    const lMin = hkl?.lMin ?? 0;
-    const lMax = hkl?.lMax ?? 0;
-    const kStride = (hkl?.lRange ?? 0) + 1;
-    const hStride = ((hkl?.kRange ?? 0) + 1) * kStride;
 
     let I = sim.Ibg;
     let polar = s.nopolar ? 1.0 : 0.0;
@@ -329,15 +319,11 @@ export class PixelEngine {
                 }
                 if (Flatt === 0.0 && water === 0.0) continue;
 
-                let Fcell = defaultF;
                 if (st.interpolate && outsideInterpolationRange(hkl!, h, k, l)) {
                   st.interpolationExit ??= {h, k, l, h0, k0, l0};
                   st.interpolate = false;
                 }
-                if (st.interpolate) Fcell = interpolateF(hkl!, h, k, l);
-                else if (useGrid && h0 <= hMax && h0 >= hMin && k0 <= kMax && k0 >= kMin && l0 <= lMax && l0 >= lMin) {
-                  Fcell = F![(h0 - hMin) * hStride + (k0 - kMin) * kStride + (l0 - lMin)];
-                }
+                const Fcell = st.interpolate ? interpolateF(hkl!, h, k, l) : nearestF(hkl, h0, k0, l0, defaultF);
                 if (traceHere && phiTic === 0) hook.value('F_cell', Fcell);
                 if (hook && source === 2 && mos === 0 && phiTic === 0) {
                   const ch = 'SOURCE2';

@@ -1,7 +1,6 @@
 /** What every command shares: the "--" split, one-line errors with documented exit codes, output. */
 import type {Command} from '@oclif/core';
 import {UserError} from '../engine/errors.js';
-import {writeFileAtomic} from '../io/atomic.js';
 
 /** Our own flags come before "--", the nanoBragg arguments after it. */
 export function splitPassthrough(argv: string[]): {own: string[]; passthrough: string[]} {
@@ -77,9 +76,4 @@ export function fail(cmd: Command, message: string, exitCode: number): never {
 /** A warning about something nbparity does on purpose (e.g. following a C quirk), one line on stderr. */
 export function warn(message: string): void {
   process.stderr.write(`nbparity: warning: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-}
-
-export async function writeOutput(text: string, out?: string): Promise<void> {
-  if (out) await writeFileAtomic(out, text);
-  else process.stdout.write(text);
 }

@@ -22,7 +22,7 @@ const ROUTES: Record<string, () => Promise<Route>> = {
   },
   simulate: async () => {
     const [{SIMULATE_FLAGS, USAGE_FAILURE}, {simulateCommand}] = await Promise.all([import('./simulate-flags.js'), import('./simulate.js')]);
-    return {flags: SIMULATE_FLAGS, run: (flags, passthrough) => simulateCommand(flags, passthrough), failure: USAGE_FAILURE};
+    return {flags: SIMULATE_FLAGS, run: simulateCommand, failure: USAGE_FAILURE};
   },
 };
 

@@ -9,6 +9,7 @@ import {FDUMP_NAME, setupSimulation, type PhiMode, type Simulation} from '../eng
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
 import {FileWriteError, writeFilesAtomic} from '../io/atomic.js';
+import {warn as printWarning} from './common.js';
 import type {FlagValues} from './flags.js';
 import {ProgressBar} from './progress.js';
 
@@ -55,7 +56,7 @@ export function simulateCommand(flags: FlagValues, passthrough: string[]): Promi
 export async function runSimulate(o: SimulateOptions): Promise<number> {
   const cwd = o.cwd ?? process.cwd();
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const warn = o.warn ?? ((message: string) => process.stderr.write(`nbparity: warning: ${message}\n`));
+  const warn = o.warn ?? printWarning;
   const nowSeconds = Math.floor(Date.now() / 1000);
   let sim: Simulation;
   try {

@@ -1,4 +1,4 @@
-/** Closed-form pieces of the scattering model: lattice transforms and polarization. */
+/** Closed-form pieces of the scattering model: the sphere's transform and polarization (sincg: sincg.wat). */
 import type {Vec3} from './vec.js';
 
 /** Fourier transform of a sphere. */

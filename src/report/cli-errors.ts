@@ -5,10 +5,11 @@
  */
 import type {Command} from '@oclif/core';
 
+import {printFailure} from '../cli/common.js';
 import {exitCodeForError} from '../trace/errors.js';
 
 export function failCommand(command: Command, error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`nbparity: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  printFailure(message);
   return command.exit(exitCodeForError(error));
 }

@@ -5,7 +5,7 @@
 import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import wabtInit from 'wabt';
-import {writeFileAtomicSync} from '../io/atomic.js';
+import {writeFileAtomic} from '../io/atomic.js';
 import {repoRoot} from '../cli/presets.js';
 
 const root = repoRoot();
@@ -18,5 +18,5 @@ for (const name of readdirSync(from).filter((f) => f.endsWith('.wat'))) {
   module.validate();
   const {buffer} = module.toBinary({});
   module.destroy();
-  writeFileAtomicSync(join(to, name.replace(/\.wat$/, '.wasm')), Buffer.from(buffer));
+  await writeFileAtomic(join(to, name.replace(/\.wat$/, '.wasm')), Buffer.from(buffer));
 }

@@ -13,7 +13,7 @@
  * them only when every one has been written, so a failure on the last output leaves
  * the earlier ones as they were.
  */
-import {closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, writeSync} from 'node:fs';
+import {lstatSync, mkdirSync, rmdirSync, statSync} from 'node:fs';
 import {lstat, open, rename, rm} from 'node:fs/promises';
 import {randomBytes} from 'node:crypto';
 import {basename, dirname, join, resolve} from 'node:path';
@@ -130,26 +130,6 @@ export async function writeFilesAtomic(files: Array<{path: string; data: Data}>)
       for (const s of staged.slice(i + 1)) await s.discard();
       throw error;
     }
-  }
-}
-
-/** Synchronous twin of writeFileAtomic, for code paths that cannot await. */
-export function writeFileAtomicSync(path: string, data: Data): void {
-  const tmp = tempNameFor(path);
-  const bytes = toBytes(data);
-  try {
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, {force: true});
-    throw new FileWriteError(path, error);
   }
 }
 

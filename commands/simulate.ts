@@ -1,7 +1,7 @@
 import {Command} from '@oclif/core';
-import {fail, parseFlags, runGuarded, splitPassthrough} from '../src/cli/common.js';
+import {parseFlags, runGuarded, splitPassthrough} from '../src/cli/common.js';
 import {oclifFlags} from '../src/cli/oclif-flags.js';
-import {SIMULATE_FLAGS, USAGE_FAILURE} from '../src/cli/simulate-flags.js';
+import {SIMULATE_FLAGS} from '../src/cli/simulate-flags.js';
 
 export default class Simulate extends Command {
   static summary = 'Render a full frame like nanoBragg: same flags, same output files, same summary lines.';
@@ -21,7 +21,7 @@ Exit codes: 0 success; 2 bad arguments; 3 unreadable or malformed input file, or
       const {flags} = await parseFlags(this, () => this.parse(Simulate, own));
       const {simulateCommand} = await import('../src/cli/simulate.js');
       const code = await simulateCommand(flags, passthrough);
-      if (code !== 0) fail(this, USAGE_FAILURE, code);
+      if (code !== 0) this.exit(code);
     });
   }
 }

@@ -11,8 +11,6 @@ import {parsePlainFlags, type FlagSpecs, type FlagValues} from './flags.js';
 interface Route {
   flags: FlagSpecs;
   run: (flags: FlagValues, passthrough: string[], commandLine: string[]) => Promise<number>;
-  /** message printed for a non-zero exit code that has no error behind it */
-  failure?: string;
 }
 
 const ROUTES: Record<string, () => Promise<Route>> = {
@@ -21,8 +19,8 @@ const ROUTES: Record<string, () => Promise<Route>> = {
     return {flags: HARNESS_FLAGS, run: runHarness};
   },
   simulate: async () => {
-    const [{SIMULATE_FLAGS, USAGE_FAILURE}, {simulateCommand}] = await Promise.all([import('./simulate-flags.js'), import('./simulate.js')]);
-    return {flags: SIMULATE_FLAGS, run: simulateCommand, failure: USAGE_FAILURE};
+    const [{SIMULATE_FLAGS}, {simulateCommand}] = await Promise.all([import('./simulate-flags.js'), import('./simulate.js')]);
+    return {flags: SIMULATE_FLAGS, run: simulateCommand};
   },
 };
 
@@ -36,7 +34,6 @@ export async function runExpress(argv: string[]): Promise<boolean> {
   if (!flags) return false;
   try {
     const code = await route.run(flags, passthrough, commandLine);
-    if (code !== 0 && route.failure) printFailure(route.failure);
     process.exitCode = code;
   } catch (e) {
     const failure = userFailure(e);

@@ -6,5 +6,3 @@ export const SIMULATE_FLAGS = {
   workers: {kind: 'integer', description: 'worker threads (default: all cores, fewer for small frames); the output does not depend on it', min: 1},
   json: {kind: 'boolean', description: 'print the summary as one JSON object instead of C-style lines'},
 } as const satisfies FlagSpecs;
-
-export const USAGE_FAILURE = 'no structure factors or no unit cell (see usage above)';

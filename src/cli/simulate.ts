@@ -9,7 +9,7 @@ import {FDUMP_NAME, setupSimulation, type PhiMode, type Simulation} from '../eng
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
 import {FileWriteError, writeFilesAtomic} from '../io/atomic.js';
-import {warn as printWarning} from './common.js';
+import {printFailure, warn as printWarning} from './common.js';
 import type {FlagValues} from './flags.js';
 import {ProgressBar} from './progress.js';
 
@@ -49,8 +49,10 @@ export function headerParams(sim: Simulation): SmvHeaderParams {
 
 /** Returns the exit code (0, or 9 for C's usage refusal); throws UserError on bad input. */
 /** The command: its parsed flags and the nanoBragg arguments. Returns the exit code. */
-export function simulateCommand(flags: FlagValues, passthrough: string[]): Promise<number> {
-  return runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as PhiMode, workers: flags.workers as number | undefined, json: flags.json === true});
+export async function simulateCommand(flags: FlagValues, passthrough: string[]): Promise<number> {
+  const code = await runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as PhiMode, workers: flags.workers as number | undefined, json: flags.json === true});
+  if (code !== 0) printFailure('no structure factors or no unit cell (see usage above)');
+  return code;
 }
 
 export async function runSimulate(o: SimulateOptions): Promise<number> {

@@ -1,6 +1,7 @@
 /**
  * Structure factors on a dense (h, k, l) grid: read from an HKL text file or C's Fdump.bin
- * cache, looked up by nearest index, or interpolated tricubically between grid points.
+ * cache, or interpolated tricubically between grid points (the nearest-index lookup is in
+ * lattice.wat, with the rest of the per-step work).
  */
 import {MalformedInputError, readInputFile} from './errors.js';
 
@@ -195,12 +196,4 @@ export function interpolateF(g: HklGrid, h: number, k: number, l: number): numbe
 /** C's test for whether the interpolation neighbourhood of (h,k,l) leaves the grid. */
 export function outsideInterpolationRange(g: HklGrid, h: number, k: number, l: number): boolean {
   return h - g.hMin + 3 > g.hRange || h - 2 < g.hMin || k - g.kMin + 3 > g.kRange || k - 2 < g.kMin || l - g.lMin + 3 > g.lRange || l - 2 < g.lMin;
-}
-
-/** Nearest-index structure factor, default_F outside the grid (or with no grid). */
-export function nearestF(g: HklGrid | undefined, h0: number, k0: number, l0: number, defaultF: number): number {
-  if (g && g.count && h0 <= g.hMax && h0 >= g.hMin && k0 <= g.kMax && k0 >= g.kMin && l0 <= g.lMax && l0 >= g.lMin) {
-    return g.F[gridIndex(g, h0 - g.hMin, k0 - g.kMin, l0 - g.lMin)];
-  }
-  return defaultF;
 }

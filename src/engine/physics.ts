@@ -1,4 +1,4 @@
-/** Closed-form pieces of the scattering model: the sphere's transform and polarization (sincg: sincg.wat). */
+/** Closed-form pieces of the scattering model: the sphere's transform and polarization (sincg and the square crystal: lattice.wat). */
 import type {Vec3} from './vec.js';
 
 /** Fourier transform of a sphere. */

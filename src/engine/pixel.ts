@@ -9,10 +9,10 @@
  * - tricubic interpolation, which switches off for the rest of the run the first time its
  *   4x4x4 neighbourhood leaves the HKL grid (both modes, as in C).
  */
-import {interpolateF, nearestF, outsideInterpolationRange} from './hkl.js';
+import {interpolateF, outsideInterpolationRange} from './hkl.js';
 import type {TraceHook} from './hook.js';
+import {LatticeKernel, REC} from './lattice.js';
 import {polarizationFactor, sinc3} from './physics.js';
-import {sincg} from './sincg.js';
 import {R_E_SQR, type Simulation} from './setup.js';
 import {rotateAxis, rotateUmat, type Vec3} from './vec.js';
 
@@ -43,6 +43,8 @@ export class PixelEngine {
   private readonly incident: Vec3 = [0, 0, 0];
   private readonly diffracted: Vec3 = [0, 0, 0];
   private readonly polarAxis: Vec3;
+  /** Miller indices, F_latt (square) and nearest F_cell of every step, from WebAssembly */
+  private readonly lattice: LatticeKernel;
 
   constructor(readonly sim: Simulation) {
     const {crystal, phisteps} = sim;
@@ -83,6 +85,16 @@ export class PixelEngine {
     this.cellsFirst = pack(first.cells);
     this.cellsLater = pack(later.cells);
     this.polarAxis = [...sim.detector.polarVector];
+    const {Na, Nb, Nc} = crystal;
+    this.lattice = new LatticeKernel({
+      tables: [this.cellsFirst, this.cellsLater],
+      Na,
+      Nb,
+      Nc,
+      square: sim.settings.shape === 'SQUARE',
+      grid: sim.hkl,
+      defaultF: sim.settings.defaultF,
+    });
   }
 
   freshState(): RunState {
@@ -183,7 +195,6 @@ export class PixelEngine {
     const fudge = s.fudge;
     const water = s.waterSizeM;
     const dmin = s.dminM;
-    const defaultF = s.defaultF;
     const ovThick = s.oversampleThick;
     const ovPolar = s.oversamplePolar;
     const ovOmega = s.oversampleOmega;
@@ -192,6 +203,8 @@ export class PixelEngine {
     const [cSx, cSy, cSz] = cr.cStarAinv;
     const incident = this.incident;
     const diffracted = this.diffracted;
+    const lattice = this.lattice;
+    const rec = lattice.records;
 
     let I = sim.Ibg;
     let polar = s.nopolar ? 1.0 : 0.0;
@@ -255,18 +268,22 @@ export class PixelEngine {
 
             if (polar === 0.0 || ovPolar) polar = polarizationFactor(s.polarization, incident, diffracted, this.polarAxis);
 
-            const cells = sim.phiMode === 'c-parity' && !st.phiLoopHasRun ? this.cellsFirst : this.cellsLater;
+            const first = sim.phiMode === 'c-parity' && !st.phiLoopHasRun;
+            const cells = first ? this.cellsFirst : this.cellsLater;
             st.phiLoopHasRun = true;
+            lattice.run(first ? 0 : 1, sx, sy, sz);
 
             for (let phiTic = 0; phiTic < phisteps; phiTic++) {
               for (let mos = 0; mos < doms; mos++) {
-                const o = (phiTic * doms + mos) * 9;
-                const h = cells[o] * sx + cells[o + 1] * sy + cells[o + 2] * sz;
-                const k = cells[o + 3] * sx + cells[o + 4] * sy + cells[o + 5] * sz;
-                const l = cells[o + 6] * sx + cells[o + 7] * sy + cells[o + 8] * sz;
-                const h0 = Math.ceil(h - 0.5);
-                const k0 = Math.ceil(k - 0.5);
-                const l0 = Math.ceil(l - 0.5);
+                const step = phiTic * doms + mos;
+                const o = step * 9;
+                const r = step * REC.size;
+                const h = rec[r + REC.h];
+                const k = rec[r + REC.k];
+                const l = rec[r + REC.l];
+                const h0 = rec[r + REC.h0];
+                const k0 = rec[r + REC.k0];
+                const l0 = rec[r + REC.l0];
                 const traceHere = hook !== undefined && source === 0 && mos === 0;
                 if (traceHere && phiTic === 0) {
                   hook.value('rot_a_angstroms', cells[o] * 1e10, cells[o + 1] * 1e10, cells[o + 2] * 1e10);
@@ -279,28 +296,14 @@ export class PixelEngine {
                   hook.integer('hkl_rounded', h0, k0, l0);
                 }
 
-                let Flatt = 1.0;
+                let Flatt = rec[r + REC.Flatt];
                 if (shape === 'SQUARE') {
-                  let Fa = 1.0;
-                  let Fb = 1.0;
-                  let Fc = 1.0;
-                  if (Na > 1) {
-                    Fa = sincg(Math.PI * h, Na);
-                    Flatt *= Fa;
-                  }
-                  if (Nb > 1) {
-                    Fb = sincg(Math.PI * k, Nb);
-                    Flatt *= Fb;
-                  }
-                  if (Nc > 1) {
-                    Fc = sincg(Math.PI * l, Nc);
-                    Flatt *= Fc;
-                  }
                   if (traceHere) {
+                    const Fb = rec[r + REC.Fb];
                     if (phiTic === 0) {
-                      hook.value('F_latt_a', Fa);
+                      hook.value('F_latt_a', rec[r + REC.Fa]);
                       hook.value('F_latt_b', Fb);
-                      hook.value('F_latt_c', Fc);
+                      hook.value('F_latt_c', rec[r + REC.Fc]);
                       hook.value('F_latt', Flatt);
                     }
                     const phi = sim.phi0Rad + sim.phistepRad * phiTic;
@@ -323,7 +326,7 @@ export class PixelEngine {
                   st.interpolationExit ??= {h, k, l, h0, k0, l0};
                   st.interpolate = false;
                 }
-                const Fcell = st.interpolate ? interpolateF(hkl!, h, k, l) : nearestF(hkl, h0, k0, l0, defaultF);
+                const Fcell = st.interpolate ? interpolateF(hkl!, h, k, l) : rec[r + REC.Fcell];
                 if (traceHere && phiTic === 0) hook.value('F_cell', Fcell);
                 if (hook && source === 2 && mos === 0 && phiTic === 0) {
                   const ch = 'SOURCE2';

@@ -1,5 +1,5 @@
 import {expect} from 'chai';
-import {sincg} from '../src/engine/sincg.js';
+import {sincg} from '../src/engine/lattice.js';
 
 // The wasm sincg must give exactly what sin(N x)/sin(x) gives with Math.sin, for every argument:
 // the byte-identical frames depend on it. Failures are reported with the argument, as hex.

@@ -1,0 +1,83 @@
+/**
+ * The lattice kernel (lattice.wat, assembled into lattice.wasm at build time): Miller indices,
+ * the square crystal's lattice factor and the nearest-grid structure factor of every
+ * (phi step, mosaic domain), for one scattering vector per call. See the .wat for why it is
+ * WebAssembly and how its sines equal Math.sin's bit for bit.
+ */
+import {readFileSync} from 'node:fs';
+import {MalformedInputError} from './errors.js';
+import type {HklGrid} from './hkl.js';
+
+const module = new WebAssembly.Module(readFileSync(new URL('./lattice.wasm', import.meta.url)));
+const imports = {math: {sin: Math.sin}};
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  sincg(x: number, N: number): number;
+  configure(Na: number, Nb: number, Nc: number, square: number, defaultF: number, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, kStride: number, lStride: number, grid: number): void;
+  steps(sx: number, sy: number, sz: number, cells: number, count: number): void;
+}
+
+const instantiate = () => new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
+
+/** nanoBragg.c's sincg(x, N) = sin(N x)/sin(x), N at x = 0. */
+export const sincg = instantiate().sincg;
+
+/** Offsets within one step record (doubles). */
+export const REC = {h: 0, k: 1, l: 2, h0: 3, k0: 4, l0: 5, Fa: 6, Fb: 7, Fc: 8, Flatt: 9, Fcell: 10, size: 11} as const;
+
+export interface LatticeConfig {
+  /** cell tables, 9 doubles (a, b, c in metres) per step */
+  tables: Float64Array[];
+  Na: number;
+  Nb: number;
+  Nc: number;
+  /** compute F_latt_a/b/c (the square crystal); other shapes get 1 */
+  square: boolean;
+  grid: HklGrid | undefined;
+  defaultF: number;
+}
+
+const PAGE = 65536;
+
+/** One kernel instance with its own memory: the cell tables and the grid are copied in once. */
+export class LatticeKernel {
+  /** the records of the last `run`: REC.size doubles per step */
+  readonly records: Float64Array;
+  private readonly exports: KernelExports;
+  private readonly tableOffsets: number[] = [];
+  private readonly stepCounts: number[] = [];
+
+  constructor(cfg: LatticeConfig) {
+    this.exports = instantiate();
+    const maxSteps = Math.max(1, ...cfg.tables.map((t) => t.length / 9));
+    let bytes = maxSteps * REC.size * 8;
+    for (const t of cfg.tables) {
+      this.tableOffsets.push(bytes);
+      this.stepCounts.push(t.length / 9);
+      bytes += t.byteLength;
+    }
+    const g = cfg.grid && cfg.grid.count ? cfg.grid : undefined;
+    const gridOffset = bytes;
+    if (g) bytes += g.F.byteLength;
+    const memory = this.exports.memory;
+    const pages = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
+    try {
+      if (pages > 0) memory.grow(pages);
+    } catch {
+      throw new MalformedInputError(`the structure-factor grid (${g?.F.length} values) does not fit in WebAssembly memory`);
+    }
+    const heap = new Float64Array(memory.buffer);
+    cfg.tables.forEach((t, i) => heap.set(t, this.tableOffsets[i] / 8));
+    if (g) heap.set(g.F, gridOffset / 8);
+    // no grid: an empty index range sends every lookup to defaultF
+    const [hMin, hMax, kMin, kMax, lMin, lMax] = g ? [g.hMin, g.hMax, g.kMin, g.kMax, g.lMin, g.lMax] : [0, -1, 0, -1, 0, -1];
+    this.exports.configure(cfg.Na, cfg.Nb, cfg.Nc, cfg.square ? 1 : 0, cfg.defaultF, hMin, hMax, kMin, kMax, lMin, lMax, g ? g.kRange + 1 : 0, g ? g.lRange + 1 : 0, gridOffset);
+    this.records = new Float64Array(memory.buffer, 0, maxSteps * REC.size);
+  }
+
+  /** Fill `records` with every step of cell table `table` for scattering vector (sx, sy, sz). */
+  run(table: number, sx: number, sy: number, sz: number): void {
+    this.exports.steps(sx, sy, sz, this.tableOffsets[table], this.stepCounts[table]);
+  }
+}

@@ -7,9 +7,10 @@
 ;; cost, and Math.sin (a call into V8's C++ fdlibm) is the bottleneck; so is crossing from JS into
 ;; WebAssembly three times per step. One call per (sub-pixel, source) that does the whole
 ;; step loop costs 60 ns per step on the supervisor frame where the JS loop around a wasm sincg
-;; took 100 (probe of 300 rows on one core).
+;; took 100 (probe of 300 rows on one core). Function calls are not inlined by V8 here, so the
+;; sine pair is written out inside $sincg.
 ;;
-;; Sines: Math.sin is the fdlibm algorithm; $sinPair evaluates the same algorithm, step for step
+;; Sines: Math.sin is the fdlibm algorithm; $sincg evaluates the same algorithm, step for step
 ;; in the same double operations, for two arguments at once (sin(N x) and sin(x) of a sincg, in
 ;; the two lanes of a 128-bit vector) and without data-dependent branches. Arguments that would
 ;; take one of fdlibm's rarer paths (|x| < 3pi/4, |x| > 2^20 pi/2, inf/NaN, a reduction that
@@ -25,25 +26,60 @@
 (module
   (import "math" "sin" (func $mathSin (param f64) (result f64)))
 
-  (func $sinPair (param $x v128) (result v128)
+  ;; fdlibm's constants, as mutable globals: V8 rebuilds a v128.const or f64x2.splat from
+  ;; immediates (3-4 instructions) at every use, but reads a global with one load (4% of a frame)
+  (global $invPio2 (mut v128) (v128.const f64x2 6.36619772367581382433e-01 6.36619772367581382433e-01))
+  (global $half (mut v128) (v128.const f64x2 0.5 0.5))
+  (global $two52 (mut v128) (v128.const f64x2 0x1p52 0x1p52))
+  (global $pio2_1 (mut v128) (v128.const f64x2 1.57079632673412561417e+00 1.57079632673412561417e+00))
+  (global $pio2_1t (mut v128) (v128.const f64x2 6.07710050650619224932e-11 6.07710050650619224932e-11))
+  (global $threePio4 (mut v128) (v128.const f64x2 0x1.2d97cp+1 0x1.2d97cp+1))
+  (global $reductionMax (mut v128) (v128.const f64x2 0x1.921fbffffffffp+20 0x1.921fbffffffffp+20))
+  (global $cancelLimit (mut v128) (v128.const f64x2 0x1p-16 0x1p-16))
+  (global $S2 (mut v128) (v128.const f64x2 8.33333333332248946124e-03 8.33333333332248946124e-03))
+  (global $S3 (mut v128) (v128.const f64x2 -1.98412698298579493134e-04 -1.98412698298579493134e-04))
+  (global $S4 (mut v128) (v128.const f64x2 2.75573137070700676789e-06 2.75573137070700676789e-06))
+  (global $S5 (mut v128) (v128.const f64x2 -2.50507602534068634195e-08 -2.50507602534068634195e-08))
+  (global $S6 (mut v128) (v128.const f64x2 1.58969099521155010221e-10 1.58969099521155010221e-10))
+  (global $S1 (mut v128) (v128.const f64x2 -1.66666666666666324348e-01 -1.66666666666666324348e-01))
+  (global $C1 (mut v128) (v128.const f64x2 4.16666666666666019037e-02 4.16666666666666019037e-02))
+  (global $C2 (mut v128) (v128.const f64x2 -1.38888888888741095749e-03 -1.38888888888741095749e-03))
+  (global $C3 (mut v128) (v128.const f64x2 2.48015872894767294178e-05 2.48015872894767294178e-05))
+  (global $C4 (mut v128) (v128.const f64x2 -2.75573143513906633035e-07 -2.75573143513906633035e-07))
+  (global $C5 (mut v128) (v128.const f64x2 2.08757232129817482790e-09 2.08757232129817482790e-09))
+  (global $C6 (mut v128) (v128.const f64x2 -1.13596475577881948265e-11 -1.13596475577881948265e-11))
+  (global $qxMax (mut v128) (v128.const f64x2 0.28125 0.28125))
+  (global $one (mut v128) (v128.const f64x2 1 1))
+  (global $absMask (mut v128) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff))
+  (global $quarterExp (mut v128) (v128.const i64x2 0x0020000000000000 0x0020000000000000))
+  (global $highWord (mut v128) (v128.const i64x2 0xffffffff00000000 0xffffffff00000000))
+  (global $qxFixedAbove (mut v128) (v128.const i64x2 0x3fe90000ffffffff 0x3fe90000ffffffff))
+  (global $qxZeroBelow (mut v128) (v128.const i64x2 0x3fd3333300000000 0x3fd3333300000000))
+  (global $signBit (mut v128) (v128.const i64x2 0x8000000000000000 0x8000000000000000))
+
+  ;; sin(x*N)/sin(x), N at x = 0 (C's sincg): lane 0 takes sin(x N), lane 1 sin(x)
+  (func $sincg (export "sincg") (param $xs f64) (param $N f64) (result f64)
+    (local $x v128)
     (local $ax v128) (local $n v128) (local $fn v128) (local $r v128) (local $w v128)
     (local $y0 v128) (local $y1 v128) (local $ay0 v128) (local $z v128) (local $v v128)
     (local $polyS v128) (local $polyC v128) (local $s v128) (local $c v128) (local $qx v128)
     (local $res v128) (local $slow v128)
-    (local.set $ax (v128.and (local.get $x) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff)))
+    (if (f64.eq (local.get $xs) (f64.const 0)) (then (return (local.get $N))))
+    (local.set $x (f64x2.replace_lane 1 (f64x2.splat (f64.mul (local.get $xs) (local.get $N))) (local.get $xs)))
+    (local.set $ax (v128.and (local.get $x) (global.get $absMask)))
 
     ;; Cody-Waite reduction by pi/2, first round (33 + 53 bits of pi/2). fdlibm's n is
     ;; (int)(|x| 2/pi + 0.5), a floor for these positive values; n itself (its low bits) is read
     ;; off the mantissa of n + 2^52
     (local.set $fn (f64x2.floor
-      (f64x2.add (f64x2.mul (local.get $ax) (f64x2.splat (f64.const 6.36619772367581382433e-01)))
-                 (f64x2.splat (f64.const 0.5)))))
-    (local.set $n (f64x2.add (local.get $fn) (f64x2.splat (f64.const 0x1p52))))
-    (local.set $r (f64x2.sub (local.get $ax) (f64x2.mul (local.get $fn) (f64x2.splat (f64.const 1.57079632673412561417e+00)))))
-    (local.set $w (f64x2.mul (local.get $fn) (f64x2.splat (f64.const 6.07710050650619224932e-11))))
+      (f64x2.add (f64x2.mul (local.get $ax) (global.get $invPio2))
+                 (global.get $half))))
+    (local.set $n (f64x2.add (local.get $fn) (global.get $two52)))
+    (local.set $r (f64x2.sub (local.get $ax) (f64x2.mul (local.get $fn) (global.get $pio2_1))))
+    (local.set $w (f64x2.mul (local.get $fn) (global.get $pio2_1t)))
     (local.set $y0 (f64x2.sub (local.get $r) (local.get $w)))
     (local.set $y1 (f64x2.sub (f64x2.sub (local.get $r) (local.get $y0)) (local.get $w)))
-    (local.set $ay0 (v128.and (local.get $y0) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff)))
+    (local.set $ay0 (v128.and (local.get $y0) (global.get $absMask)))
 
     ;; lanes for Math.sin: |x| outside [3pi/4, 2^20 pi/2] (fdlibm's high-word bounds; NaN
     ;; included), or a reduced argument below |x| 2^-16. The last takes in every lane where fdlibm would cancel more than 16 bits
@@ -51,44 +87,44 @@
     ;; few more lanes than needed, all exact anyway
     (local.set $slow (v128.or
       (v128.or
-        (f64x2.lt (local.get $ax) (f64x2.splat (f64.const 0x1.2d97cp+1)))
-        (v128.not (f64x2.le (local.get $ax) (f64x2.splat (f64.const 0x1.921fbffffffffp+20)))))
-      (f64x2.lt (local.get $ay0) (f64x2.mul (local.get $ax) (f64x2.splat (f64.const 0x1p-16))))))
+        (f64x2.lt (local.get $ax) (global.get $threePio4))
+        (v128.not (f64x2.le (local.get $ax) (global.get $reductionMax))))
+      (f64x2.lt (local.get $ay0) (f64x2.mul (local.get $ax) (global.get $cancelLimit)))))
 
     ;; ksin(y0, y1) = y0 - ((z*(y1/2 - v*P) - y1) - v*S1),  z = y0^2, v = z*y0
     (local.set $z (f64x2.mul (local.get $y0) (local.get $y0)))
     (local.set $v (f64x2.mul (local.get $z) (local.get $y0)))
-    (local.set $polyS (f64x2.add (f64x2.splat (f64.const 8.33333333332248946124e-03))
-      (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -1.98412698298579493134e-04))
-        (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 2.75573137070700676789e-06))
-          (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -2.50507602534068634195e-08))
-            (f64x2.mul (local.get $z) (f64x2.splat (f64.const 1.58969099521155010221e-10)))))))))))
+    (local.set $polyS (f64x2.add (global.get $S2)
+      (f64x2.mul (local.get $z) (f64x2.add (global.get $S3)
+        (f64x2.mul (local.get $z) (f64x2.add (global.get $S4)
+          (f64x2.mul (local.get $z) (f64x2.add (global.get $S5)
+            (f64x2.mul (local.get $z) (global.get $S6))))))))))
     (local.set $s (f64x2.sub (local.get $y0)
       (f64x2.sub
         (f64x2.sub
           (f64x2.mul (local.get $z)
-            (f64x2.sub (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $y1)) (f64x2.mul (local.get $v) (local.get $polyS))))
+            (f64x2.sub (f64x2.mul (global.get $half) (local.get $y1)) (f64x2.mul (local.get $v) (local.get $polyS))))
           (local.get $y1))
-        (f64x2.mul (local.get $v) (f64x2.splat (f64.const -1.66666666666666324348e-01))))))
+        (f64x2.mul (local.get $v) (global.get $S1)))))
 
     ;; kcos(y0, y1) = (1 - qx) - ((z/2 - qx) - (z*Q - y0*y1)), with qx = 0 for |y0| < 0.3 (then it
     ;; is fdlibm's short form exactly), 0.28125 above 0.78125, else |y0|/4 cut to its high word
-    (local.set $polyC (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 4.16666666666666019037e-02))
-      (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -1.38888888888741095749e-03))
-        (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 2.48015872894767294178e-05))
-          (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const -2.75573143513906633035e-07))
-            (f64x2.mul (local.get $z) (f64x2.add (f64x2.splat (f64.const 2.08757232129817482790e-09))
-              (f64x2.mul (local.get $z) (f64x2.splat (f64.const -1.13596475577881948265e-11))))))))))))))
+    (local.set $polyC (f64x2.mul (local.get $z) (f64x2.add (global.get $C1)
+      (f64x2.mul (local.get $z) (f64x2.add (global.get $C2)
+        (f64x2.mul (local.get $z) (f64x2.add (global.get $C3)
+          (f64x2.mul (local.get $z) (f64x2.add (global.get $C4)
+            (f64x2.mul (local.get $z) (f64x2.add (global.get $C5)
+              (f64x2.mul (local.get $z) (global.get $C6)))))))))))))
     (local.set $qx (v128.and
-      (i64x2.sub (local.get $ay0) (v128.const i64x2 0x0020000000000000 0x0020000000000000))
-      (v128.const i64x2 0xffffffff00000000 0xffffffff00000000)))
-    (local.set $qx (v128.bitselect (f64x2.splat (f64.const 0.28125)) (local.get $qx)
-      (i64x2.gt_s (local.get $ay0) (v128.const i64x2 0x3fe90000ffffffff 0x3fe90000ffffffff))))
-    (local.set $qx (v128.bitselect (f64x2.splat (f64.const 0)) (local.get $qx)
-      (i64x2.lt_s (local.get $ay0) (v128.const i64x2 0x3fd3333300000000 0x3fd3333300000000))))
-    (local.set $c (f64x2.sub (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $qx))
+      (i64x2.sub (local.get $ay0) (global.get $quarterExp))
+      (global.get $highWord)))
+    (local.set $qx (v128.bitselect (global.get $qxMax) (local.get $qx)
+      (i64x2.gt_s (local.get $ay0) (global.get $qxFixedAbove))))
+    (local.set $qx (v128.bitselect (v128.const i64x2 0 0) (local.get $qx)
+      (i64x2.lt_s (local.get $ay0) (global.get $qxZeroBelow))))
+    (local.set $c (f64x2.sub (f64x2.sub (global.get $one) (local.get $qx))
       (f64x2.sub
-        (f64x2.sub (f64x2.mul (f64x2.splat (f64.const 0.5)) (local.get $z)) (local.get $qx))
+        (f64x2.sub (f64x2.mul (global.get $half) (local.get $z)) (local.get $qx))
         (f64x2.sub (f64x2.mul (local.get $z) (local.get $polyC)) (f64x2.mul (local.get $y0) (local.get $y1))))))
 
     ;; quadrant n mod 4: bit 0 of n picks kcos, bit 1 flips the sign, and so does the sign of x
@@ -96,7 +132,7 @@
       (i64x2.lt_s (i64x2.shl (local.get $n) (i32.const 63)) (v128.const i64x2 0 0))))
     (local.set $res (v128.xor (local.get $res)
       (v128.and (v128.xor (i64x2.shl (local.get $n) (i32.const 62)) (local.get $x))
-                (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
+                (global.get $signBit))))
 
     (if (v128.any_true (local.get $slow))
       (then
@@ -104,15 +140,7 @@
           (then (local.set $res (f64x2.replace_lane 0 (local.get $res) (call $mathSin (f64x2.extract_lane 0 (local.get $x)))))))
         (if (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $slow)))
           (then (local.set $res (f64x2.replace_lane 1 (local.get $res) (call $mathSin (f64x2.extract_lane 1 (local.get $x)))))))))
-    (local.get $res))
-
-  ;; sin(x*N)/sin(x), N at x = 0 (C's sincg)
-  (func $sincg (export "sincg") (param $x f64) (param $N f64) (result f64)
-    (local $s v128)
-    (if (f64.eq (local.get $x) (f64.const 0)) (then (return (local.get $N))))
-    (local.set $s (call $sinPair
-      (f64x2.replace_lane 1 (f64x2.splat (f64.mul (local.get $x) (local.get $N))) (local.get $x))))
-    (f64.div (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+    (f64.div (f64x2.extract_lane 0 (local.get $res)) (f64x2.extract_lane 1 (local.get $res))))
 
   ;; Memory: step records from byte 0 (lattice.ts sizes it), then the cell tables, then the
   ;; structure-factor grid; lattice.ts lays it out and calls `configure` once.
@@ -150,7 +178,7 @@
   ;; (square crystal only, else 1), F_cell from the nearest grid point (or defaultF).
   (func (export "steps") (param $sx f64) (param $sy f64) (param $sz f64) (param $cells i32) (param $count i32)
     (local $rec i32) (local $end i32)
-    (local $h f64) (local $k f64) (local $l f64) (local $h0 f64) (local $k0 f64) (local $l0 f64)
+    (local $h f64) (local $k f64) (local $l f64) (local $h0 f64) (local $invPio2 f64) (local $l0 f64)
     (local $fa f64) (local $fb f64) (local $fc f64) (local $F f64)
     (local.set $end (i32.add (local.get $cells) (i32.mul (local.get $count) (i32.const 72))))
     (block $done (loop $next
@@ -162,7 +190,7 @@
       (local.set $l (f64.add (f64.add (f64.mul (f64.load offset=48 (local.get $cells)) (local.get $sx))
         (f64.mul (f64.load offset=56 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=64 (local.get $cells)) (local.get $sz))))
       (local.set $h0 (f64.ceil (f64.sub (local.get $h) (f64.const 0.5))))
-      (local.set $k0 (f64.ceil (f64.sub (local.get $k) (f64.const 0.5))))
+      (local.set $invPio2 (f64.ceil (f64.sub (local.get $k) (f64.const 0.5))))
       (local.set $l0 (f64.ceil (f64.sub (local.get $l) (f64.const 0.5))))
       (if (global.get $square)
         (then
@@ -173,13 +201,13 @@
       (local.set $F (global.get $defaultF))
       (if (i32.and (i32.and
             (i32.and (f64.le (local.get $h0) (global.get $hMax)) (f64.ge (local.get $h0) (global.get $hMin)))
-            (i32.and (f64.le (local.get $k0) (global.get $kMax)) (f64.ge (local.get $k0) (global.get $kMin))))
+            (i32.and (f64.le (local.get $invPio2) (global.get $kMax)) (f64.ge (local.get $invPio2) (global.get $kMin))))
             (i32.and (f64.le (local.get $l0) (global.get $lMax)) (f64.ge (local.get $l0) (global.get $lMin))))
         (then (local.set $F (f64.load (i32.add (global.get $grid) (i32.shl
           (i32.add
             (i32.mul
               (i32.add (i32.mul (i32.trunc_f64_s (f64.sub (local.get $h0) (global.get $hMin))) (global.get $kStride))
-                       (i32.trunc_f64_s (f64.sub (local.get $k0) (global.get $kMin))))
+                       (i32.trunc_f64_s (f64.sub (local.get $invPio2) (global.get $kMin))))
               (global.get $lStride))
             (i32.trunc_f64_s (f64.sub (local.get $l0) (global.get $lMin))))
           (i32.const 3)))))))
@@ -187,7 +215,7 @@
       (f64.store offset=8 (local.get $rec) (local.get $k))
       (f64.store offset=16 (local.get $rec) (local.get $l))
       (f64.store offset=24 (local.get $rec) (local.get $h0))
-      (f64.store offset=32 (local.get $rec) (local.get $k0))
+      (f64.store offset=32 (local.get $rec) (local.get $invPio2))
       (f64.store offset=40 (local.get $rec) (local.get $l0))
       (f64.store offset=48 (local.get $rec) (local.get $fa))
       (f64.store offset=56 (local.get $rec) (local.get $fb))

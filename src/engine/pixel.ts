@@ -198,9 +198,10 @@ export class PixelEngine {
     const ovThick = s.oversampleThick;
     const ovPolar = s.oversamplePolar;
     const ovOmega = s.oversampleOmega;
-    const [aSx, aSy, aSz] = cr.aStarAinv;
-    const [bSx, bSy, bSz] = cr.bStarAinv;
-    const [cSx, cSy, cSz] = cr.cStarAinv;
+    // indexed, not destructured: array destructuring runs the iterator protocol, per pixel
+    const aS = cr.aStarAinv;
+    const bS = cr.bStarAinv;
+    const cS = cr.cStarAinv;
     const incident = this.incident;
     const diffracted = this.diffracted;
     const lattice = this.lattice;
@@ -289,9 +290,9 @@ export class PixelEngine {
                   hook.value('rot_a_angstroms', cells[o] * 1e10, cells[o + 1] * 1e10, cells[o + 2] * 1e10);
                   hook.value('rot_b_angstroms', cells[o + 3] * 1e10, cells[o + 4] * 1e10, cells[o + 5] * 1e10);
                   hook.value('rot_c_angstroms', cells[o + 6] * 1e10, cells[o + 7] * 1e10, cells[o + 8] * 1e10);
-                  hook.value('rot_a_star_A_inv', aSx, aSy, aSz);
-                  hook.value('rot_b_star_A_inv', bSx, bSy, bSz);
-                  hook.value('rot_c_star_A_inv', cSx, cSy, cSz);
+                  hook.value('rot_a_star_A_inv', ...aS);
+                  hook.value('rot_b_star_A_inv', ...bS);
+                  hook.value('rot_c_star_A_inv', ...cS);
                   hook.value('hkl_frac', h, k, l);
                   hook.integer('hkl_rounded', h0, k0, l0);
                 }
@@ -313,9 +314,9 @@ export class PixelEngine {
                   const hrad = (h - h0) * (h - h0) * Na * Na + (k - k0) * (k - k0) * Nb * Nb + (l - l0) * (l - l0) * Nc * Nc;
                   Flatt = Na * Nb * Nc * 0.723601254558268 * sinc3(Math.PI * Math.sqrt(hrad * fudge));
                 } else {
-                  const dx = (h - h0) * aSx + (k - k0) * bSx + (l - l0) * cSx;
-                  const dy = (h - h0) * aSy + (k - k0) * bSy + (l - l0) * cSy;
-                  const dz = (h - h0) * aSz + (k - k0) * bSz + (l - l0) * cSz;
+                  const dx = (h - h0) * aS[0] + (k - k0) * bS[0] + (l - l0) * cS[0];
+                  const dy = (h - h0) * aS[1] + (k - k0) * bS[1] + (l - l0) * cS[1];
+                  const dz = (h - h0) * aS[2] + (k - k0) * bS[2] + (l - l0) * cS[2];
                   const radStarSqr = (dx * dx + dy * dy + dz * dz) * Na * Na * Nb * Nb * Nc * Nc;
                   if (shape === 'GAUSS') Flatt = Na * Nb * Nc * Math.exp(-((radStarSqr / 0.63) * fudge));
                   else Flatt = Na * Nb * Nc * (radStarSqr * fudge < 0.3969 ? 1 : 0);

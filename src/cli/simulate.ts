@@ -3,9 +3,9 @@ import {resolve} from 'node:path';
 import {UsageError, UserError} from '../engine/errors.js';
 import {encodeFdump} from '../engine/hkl.js';
 import {produceOutputs, statsFromImage, type SmvHeaderParams} from '../engine/output.js';
-import {defaultWorkers, renderFrame} from '../engine/render.js';
+import {defaultWorkers, renderFrame, WorkerPool} from '../engine/render.js';
 import {seedRef} from '../engine/rng.js';
-import {FDUMP_NAME, setupSimulation, type PhiMode, type Simulation} from '../engine/setup.js';
+import {FDUMP_NAME, leastEvaluations, parseWithHeaders, setupFromSettings, type PhiMode, type Simulation} from '../engine/setup.js';
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
 import {FileWriteError, writeFilesAtomic} from '../io/atomic.js';
@@ -56,13 +56,26 @@ export async function simulateCommand(flags: FlagValues, passthrough: string[]):
 }
 
 export async function runSimulate(o: SimulateOptions): Promise<number> {
+  const pool = new WorkerPool();
+  try {
+    return await simulate(o, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   const cwd = o.cwd ?? process.cwd();
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const warn = o.warn ?? printWarning;
   const nowSeconds = Math.floor(Date.now() / 1000);
   let sim: Simulation;
   try {
-    sim = setupSimulation(o.argv, {phiMode: o.phiMode, cwd, nowSeconds});
+    const settings = parseWithHeaders(o.argv, cwd, nowSeconds);
+    // workers start loading now, while this thread reads the inputs (never more than it will use)
+    const early = o.workers ?? defaultWorkers(leastEvaluations(settings));
+    if (early > 1) pool.grow(early);
+    sim = setupFromSettings(settings, {phiMode: o.phiMode, cwd, nowSeconds});
   } catch (e) {
     if (e instanceof UsageError) {
       for (const line of NANOBRAGG_USAGE.trimEnd().split('\n')) print(line);
@@ -84,9 +97,9 @@ export async function runSimulate(o: SimulateOptions): Promise<number> {
     files.push({path: resolve(cwd, FDUMP_NAME), data: encodeFdump(sim.hkl), flag: `${FDUMP_NAME} (the -hkl cache)`});
     say(`writing dump file for next time: ${FDUMP_NAME}`);
   }
-  const workers = o.workers ?? defaultWorkers(sim);
+  const workers = o.workers ?? defaultWorkers(sim.detector.fpixels * sim.detector.spixels * sim.steps);
   const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
-  const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, workers, sim, bar ? (d, n) => bar.update(d, n) : undefined);
+  const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, sim, {workers, pool, onProgress: bar ? (d, n) => bar.update(d, n) : undefined});
   bar?.done();
   if (frame.interpolationExit) {
     const x = frame.interpolationExit;

@@ -182,26 +182,17 @@ export class PixelEngine {
     const sim = this.sim;
     const s = sim.settings;
     const d = sim.detector;
-    const cr = sim.crystal;
-    const hkl = sim.hkl;
     const os = sim.oversample;
     const sub = d.pixelSizeM / os;
     const sources = sim.beam.sources;
     const nsrc = sources.length;
-    const phisteps = sim.phisteps;
-    const doms = cr.mosaicDomains;
-    const {Na, Nb, Nc} = cr;
-    const shape = s.shape;
-    const fudge = s.fudge;
+    const steps = sim.phisteps * sim.crystal.mosaicDomains;
+    const square = s.shape === 'SQUARE';
     const water = s.waterSizeM;
     const dmin = s.dminM;
     const ovThick = s.oversampleThick;
     const ovPolar = s.oversamplePolar;
     const ovOmega = s.oversampleOmega;
-    // indexed, not destructured: array destructuring runs the iterator protocol, per pixel
-    const aS = cr.aStarAinv;
-    const bS = cr.bStarAinv;
-    const cS = cr.cStarAinv;
     const incident = this.incident;
     const diffracted = this.diffracted;
     const lattice = this.lattice;
@@ -274,79 +265,17 @@ export class PixelEngine {
             st.phiLoopHasRun = true;
             lattice.run(first ? 0 : 1, sx, sy, sz);
 
-            for (let phiTic = 0; phiTic < phisteps; phiTic++) {
-              for (let mos = 0; mos < doms; mos++) {
-                const step = phiTic * doms + mos;
-                const o = step * 9;
-                const r = step * REC.size;
-                const h = rec[r + REC.h];
-                const k = rec[r + REC.k];
-                const l = rec[r + REC.l];
-                const h0 = rec[r + REC.h0];
-                const k0 = rec[r + REC.k0];
-                const l0 = rec[r + REC.l0];
-                const traceHere = hook !== undefined && source === 0 && mos === 0;
-                if (traceHere && phiTic === 0) {
-                  hook.value('rot_a_angstroms', cells[o] * 1e10, cells[o + 1] * 1e10, cells[o + 2] * 1e10);
-                  hook.value('rot_b_angstroms', cells[o + 3] * 1e10, cells[o + 4] * 1e10, cells[o + 5] * 1e10);
-                  hook.value('rot_c_angstroms', cells[o + 6] * 1e10, cells[o + 7] * 1e10, cells[o + 8] * 1e10);
-                  hook.value('rot_a_star_A_inv', ...aS);
-                  hook.value('rot_b_star_A_inv', ...bS);
-                  hook.value('rot_c_star_A_inv', ...cS);
-                  hook.value('hkl_frac', h, k, l);
-                  hook.integer('hkl_rounded', h0, k0, l0);
-                }
-
-                let Flatt = rec[r + REC.Flatt];
-                if (shape === 'SQUARE') {
-                  if (traceHere) {
-                    const Fb = rec[r + REC.Fb];
-                    if (phiTic === 0) {
-                      hook.value('F_latt_a', rec[r + REC.Fa]);
-                      hook.value('F_latt_b', Fb);
-                      hook.value('F_latt_c', rec[r + REC.Fc]);
-                      hook.value('F_latt', Flatt);
-                    }
-                    const phi = sim.phi0Rad + sim.phistepRad * phiTic;
-                    hook.phi(phiTic, phi * RTD, k, Fb, Flatt);
-                  }
-                } else if (shape === 'ROUND') {
-                  const hrad = (h - h0) * (h - h0) * Na * Na + (k - k0) * (k - k0) * Nb * Nb + (l - l0) * (l - l0) * Nc * Nc;
-                  Flatt = Na * Nb * Nc * 0.723601254558268 * sinc3(Math.PI * Math.sqrt(hrad * fudge));
-                } else {
-                  const dx = (h - h0) * aS[0] + (k - k0) * bS[0] + (l - l0) * cS[0];
-                  const dy = (h - h0) * aS[1] + (k - k0) * bS[1] + (l - l0) * cS[1];
-                  const dz = (h - h0) * aS[2] + (k - k0) * bS[2] + (l - l0) * cS[2];
-                  const radStarSqr = (dx * dx + dy * dy + dz * dz) * Na * Na * Nb * Nb * Nc * Nc;
-                  if (shape === 'GAUSS') Flatt = Na * Nb * Nc * Math.exp(-((radStarSqr / 0.63) * fudge));
-                  else Flatt = Na * Nb * Nc * (radStarSqr * fudge < 0.3969 ? 1 : 0);
-                }
-                if (Flatt === 0.0 && water === 0.0) continue;
-
-                if (st.interpolate && outsideInterpolationRange(hkl!, h, k, l)) {
-                  st.interpolationExit ??= {h, k, l, h0, k0, l0};
-                  st.interpolate = false;
-                }
-                const Fcell = st.interpolate ? interpolateF(hkl!, h, k, l) : rec[r + REC.Fcell];
-                if (traceHere && phiTic === 0) hook.value('F_cell', Fcell);
-                if (hook && source === 2 && mos === 0 && phiTic === 0) {
-                  const ch = 'SOURCE2';
-                  hook.channel(ch, 'F_cell', [Fcell]);
-                  hook.channel(ch, 'F_latt', [Flatt]);
-                  hook.channel(ch, 'F_cell_squared', [Fcell * Fcell]);
-                  hook.channel(ch, 'F_latt_squared', [Flatt * Flatt]);
-                  hook.channel(ch, 'I_contribution', [Fcell * Fcell * Flatt * Flatt]);
-                  hook.channel(ch, 'polar', [polar]);
-                  hook.channel(ch, 'cos2theta', [incident[0] * diffracted[0] + incident[1] * diffracted[1] + incident[2] * diffracted[2]]);
-                  hook.channel(ch, 'lambda_angstroms', [lambda * 1e10]);
-                  hook.channel(ch, 'source_index', [source], true);
-                }
-
-                I += Fcell * Fcell * Flatt * Flatt;
-                if (ovThick) I *= capture;
-                if (ovPolar) I *= polar;
-                if (ovOmega) I *= omegaPixel;
-              }
+            for (let step = 0; step < steps; step++) {
+              const r = step * REC.size;
+              if (hook) this.traceStep(hook, rec, r, step, source, cells);
+              const Flatt = square ? rec[r + REC.Flatt] : this.shapeFactor(rec, r);
+              if (Flatt === 0.0 && water === 0.0) continue;
+              const Fcell = st.interpolate ? this.interpolatedF(rec, r, st) : rec[r + REC.Fcell];
+              if (hook) this.traceStructureFactor(hook, step, source, Fcell, Flatt, polar, lambda);
+              I += Fcell * Fcell * Flatt * Flatt;
+              if (ovThick) I *= capture;
+              if (ovPolar) I *= polar;
+              if (ovOmega) I *= omegaPixel;
             }
           }
         }
@@ -377,5 +306,92 @@ export class PixelEngine {
     this.result.value = test;
     this.result.omegaSum = omegaSum;
     return this.result;
+  }
+
+  /** F_latt of the round, Gaussian and tophat crystals (the square one comes from the kernel). */
+  private shapeFactor(rec: Float64Array, r: number): number {
+    const cr = this.sim.crystal;
+    const {Na, Nb, Nc} = cr;
+    const fudge = this.sim.settings.fudge;
+    const dh = rec[r + REC.h] - rec[r + REC.h0];
+    const dk = rec[r + REC.k] - rec[r + REC.k0];
+    const dl = rec[r + REC.l] - rec[r + REC.l0];
+    if (this.sim.settings.shape === 'ROUND') {
+      const hrad = dh * dh * Na * Na + dk * dk * Nb * Nb + dl * dl * Nc * Nc;
+      return Na * Nb * Nc * 0.723601254558268 * sinc3(Math.PI * Math.sqrt(hrad * fudge));
+    }
+    const aS = cr.aStarAinv;
+    const bS = cr.bStarAinv;
+    const cS = cr.cStarAinv;
+    const dx = dh * aS[0] + dk * bS[0] + dl * cS[0];
+    const dy = dh * aS[1] + dk * bS[1] + dl * cS[1];
+    const dz = dh * aS[2] + dk * bS[2] + dl * cS[2];
+    const radStarSqr = (dx * dx + dy * dy + dz * dz) * Na * Na * Nb * Nb * Nc * Nc;
+    if (this.sim.settings.shape === 'GAUSS') return Na * Nb * Nc * Math.exp(-((radStarSqr / 0.63) * fudge));
+    return Na * Nb * Nc * (radStarSqr * fudge < 0.3969 ? 1 : 0);
+  }
+
+  /**
+   * Tricubic F_cell, as long as interpolation is on. The first neighbourhood that leaves the
+   * grid switches it off for the rest of the run (and this step takes the nearest F_cell).
+   */
+  private interpolatedF(rec: Float64Array, r: number, st: RunState): number {
+    const hkl = this.sim.hkl!;
+    const h = rec[r + REC.h];
+    const k = rec[r + REC.k];
+    const l = rec[r + REC.l];
+    if (outsideInterpolationRange(hkl, h, k, l)) {
+      st.interpolationExit ??= {h, k, l, h0: rec[r + REC.h0], k0: rec[r + REC.k0], l0: rec[r + REC.l0]};
+      st.interpolate = false;
+      return rec[r + REC.Fcell];
+    }
+    return interpolateF(hkl, h, k, l);
+  }
+
+  /** The trace of one step's cell, Miller indices and square-crystal F_latt (source 0, domain 0). */
+  private traceStep(hook: TraceHook, rec: Float64Array, r: number, step: number, source: number, cells: Float64Array): void {
+    const doms = this.sim.crystal.mosaicDomains;
+    const phiTic = Math.floor(step / doms);
+    if (source !== 0 || step % doms !== 0) return;
+    if (phiTic === 0) {
+      const cr = this.sim.crystal;
+      const o = step * 9;
+      hook.value('rot_a_angstroms', cells[o] * 1e10, cells[o + 1] * 1e10, cells[o + 2] * 1e10);
+      hook.value('rot_b_angstroms', cells[o + 3] * 1e10, cells[o + 4] * 1e10, cells[o + 5] * 1e10);
+      hook.value('rot_c_angstroms', cells[o + 6] * 1e10, cells[o + 7] * 1e10, cells[o + 8] * 1e10);
+      hook.value('rot_a_star_A_inv', ...cr.aStarAinv);
+      hook.value('rot_b_star_A_inv', ...cr.bStarAinv);
+      hook.value('rot_c_star_A_inv', ...cr.cStarAinv);
+      hook.value('hkl_frac', rec[r + REC.h], rec[r + REC.k], rec[r + REC.l]);
+      hook.integer('hkl_rounded', rec[r + REC.h0], rec[r + REC.k0], rec[r + REC.l0]);
+    }
+    if (this.sim.settings.shape !== 'SQUARE') return;
+    if (phiTic === 0) {
+      hook.value('F_latt_a', rec[r + REC.Fa]);
+      hook.value('F_latt_b', rec[r + REC.Fb]);
+      hook.value('F_latt_c', rec[r + REC.Fc]);
+      hook.value('F_latt', rec[r + REC.Flatt]);
+    }
+    const phi = this.sim.phi0Rad + this.sim.phistepRad * phiTic;
+    hook.phi(phiTic, phi * RTD, rec[r + REC.k], rec[r + REC.Fb], rec[r + REC.Flatt]);
+  }
+
+  /** The trace of a step's F_cell (source 0) and C's SOURCE2 block (source 2); first step only. */
+  private traceStructureFactor(hook: TraceHook, step: number, source: number, Fcell: number, Flatt: number, polar: number, lambda: number): void {
+    if (step !== 0) return;
+    if (source === 0) hook.value('F_cell', Fcell);
+    if (source !== 2) return;
+    const incident = this.incident;
+    const diffracted = this.diffracted;
+    const ch = 'SOURCE2';
+    hook.channel(ch, 'F_cell', [Fcell]);
+    hook.channel(ch, 'F_latt', [Flatt]);
+    hook.channel(ch, 'F_cell_squared', [Fcell * Fcell]);
+    hook.channel(ch, 'F_latt_squared', [Flatt * Flatt]);
+    hook.channel(ch, 'I_contribution', [Fcell * Fcell * Flatt * Flatt]);
+    hook.channel(ch, 'polar', [polar]);
+    hook.channel(ch, 'cos2theta', [incident[0] * diffracted[0] + incident[1] * diffracted[1] + incident[2] * diffracted[2]]);
+    hook.channel(ch, 'lambda_angstroms', [lambda * 1e10]);
+    hook.channel(ch, 'source_index', [source], true);
   }
 }

@@ -11,7 +11,7 @@
 import {availableParallelism} from 'node:os';
 import {Worker} from 'node:worker_threads';
 import {PixelEngine, type RunState} from './pixel.js';
-import {setupSimulation, type PhiMode, type Simulation} from './setup.js';
+import type {PhiMode, Simulation} from './setup.js';
 
 export interface FrameRequest {
   argv: string[];
@@ -84,14 +84,51 @@ export function planChunks(spixels: number, workers: number): Array<[number, num
 
 /**
  * All cores, but no more workers than the frame keeps busy: starting one costs ~0.15 s (module
- * loading and set-up), the time of ~1.5 million sub-pixel evaluations.
+ * loading and set-up), the time of ~1.5 million sub-pixel evaluations. `evaluations` is
+ * pixels x steps, or a lower bound of it (then so is the result).
  */
-export function defaultWorkers(sim: Simulation): number {
-  const evaluations = sim.detector.fpixels * sim.detector.spixels * sim.steps;
+export function defaultWorkers(evaluations: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(evaluations / 4e6)));
 }
 
-export async function renderFrame(req: FrameRequest, workers: number, sim: Simulation, onProgress?: (rowsDone: number, rows: number) => void): Promise<FrameResult> {
+/**
+ * Render workers, started as soon as their number is known: a worker's start-up (Node's worker
+ * bootstrap and module loading, ~0.13 s) then overlaps the main thread's own loading and set-up
+ * instead of following it. They wait for `renderFrame` to hand them the frame.
+ */
+export class WorkerPool {
+  readonly workers: Worker[] = [];
+  /** an error a worker raised before the frame was handed over */
+  failure?: Error;
+
+  constructor(count = 0) {
+    this.grow(count);
+  }
+
+  grow(count: number): void {
+    while (this.workers.length < count) {
+      const w = new Worker(new URL('./render-worker.js', import.meta.url));
+      // a worker that fails while idle must not crash the process: keep the error for renderFrame
+      w.on('error', (e) => (this.failure ??= e));
+      this.workers.push(w);
+    }
+  }
+
+  /** Stop every worker (those that finished a frame have exited already). */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export interface RenderOptions {
+  /** 1 renders in this thread */
+  workers: number;
+  /** workers started earlier; grown to `workers` if smaller, and closed by the caller */
+  pool?: WorkerPool;
+  onProgress?: (rowsDone: number, rows: number) => void;
+}
+
+export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, pool, onProgress}: RenderOptions): Promise<FrameResult> {
   const {fpixels, spixels} = sim.detector;
   const shared = new SharedArrayBuffer(4 * fpixels * spixels);
   const image = new Float32Array(shared);
@@ -117,7 +154,13 @@ export async function renderFrame(req: FrameRequest, workers: number, sim: Simul
       return r;
     });
   } else {
-    results = await runOnWorkers(req, shared, sim, jobs, Math.min(workers, jobs.length), progress);
+    const own = pool ?? new WorkerPool();
+    try {
+      own.grow(Math.min(workers, jobs.length));
+      results = await runOnWorkers(req, shared, sim, jobs, own, progress);
+    } finally {
+      if (!pool) await own.close();
+    }
   }
   results.sort((a, b) => a.rowStart - b.rowStart);
 
@@ -137,20 +180,18 @@ export async function renderFrame(req: FrameRequest, workers: number, sim: Simul
   return {sim, image, omegaSum, interpolationExit: firstExit?.exit};
 }
 
-function runOnWorkers(req: FrameRequest, shared: SharedArrayBuffer, sim: Simulation, jobs: ChunkJob[], count: number, progress: (r: ChunkResult) => void): Promise<ChunkResult[]> {
+function runOnWorkers(req: FrameRequest, shared: SharedArrayBuffer, sim: Simulation, jobs: ChunkJob[], pool: WorkerPool, progress: (r: ChunkResult) => void): Promise<ChunkResult[]> {
   const structureFactors = {hkl: sim.hkl, hklSource: sim.hklSource};
   return new Promise((resolvePromise, reject) => {
     const results: ChunkResult[] = [];
     let next = 0;
-    let live = count;
-    const pool: Worker[] = [];
+    let live = pool.workers.length;
     const fail = (e: unknown) => {
-      for (const w of pool) void w.terminate();
+      for (const w of pool.workers) void w.terminate();
       reject(e instanceof Error ? e : new Error(String(e)));
     };
-    for (let i = 0; i < count; i++) {
-      const w = new Worker(new URL('./render-worker.js', import.meta.url), {workerData: {req, shared, structureFactors}});
-      pool.push(w);
+    if (pool.failure) return fail(pool.failure);
+    for (const w of pool.workers) {
       const feed = () => {
         if (next < jobs.length) w.postMessage(jobs[next++]);
         else {
@@ -167,12 +208,7 @@ function runOnWorkers(req: FrameRequest, shared: SharedArrayBuffer, sim: Simulat
         feed();
       });
       w.on('error', fail);
+      w.postMessage({req, shared, structureFactors});
     }
   });
-}
-
-/** Convenience for callers that only have arguments. */
-export async function simulateFrame(req: FrameRequest, workers: number): Promise<FrameResult> {
-  const sim = setupSimulation(req.argv, {phiMode: req.phiMode, cwd: req.cwd, nowSeconds: req.nowSeconds});
-  return renderFrame(req, workers, sim);
 }

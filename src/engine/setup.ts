@@ -143,6 +143,19 @@ export function parseWithHeaders(argv: string[], cwd: string, nowSeconds?: numbe
   return parseNanoBraggArgs(argv, (p: string): SmvHeaderSource => readSmvHeaderSource(resolvePath(cwd, p)), nowSeconds);
 }
 
+/**
+ * Pixels x phi steps: a lower bound of the frame's sub-pixel evaluations, cheap and known before
+ * set-up reads any input file. 0 when the geometry is invalid (set-up then says why).
+ */
+export function leastEvaluations(s: NanoBraggSettings): number {
+  try {
+    const d = buildDetector(s);
+    return d.fpixels * d.spixels * resolvePhi(s).phisteps;
+  } catch {
+    return 0;
+  }
+}
+
 export function setupSimulation(argv: string[], opts: SetupOptions = {}): Simulation {
   const cwd = opts.cwd ?? process.cwd();
   const s = parseWithHeaders(argv, cwd, opts.nowSeconds);

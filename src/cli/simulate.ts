@@ -2,13 +2,14 @@
 import {resolve} from 'node:path';
 import {UsageError, UserError} from '../engine/errors.js';
 import {encodeFdump} from '../engine/hkl.js';
-import {produceOutputs, statsFromImage, type SmvHeaderParams} from '../engine/output.js';
+import {produceOutputs, RenderStats, statsFromImage, type RenderOutputs, type SmvHeaderParams} from '../engine/output.js';
 import {defaultWorkers, renderFrame, WorkerPool} from '../engine/render.js';
 import {seedRef} from '../engine/rng.js';
 import {FDUMP_NAME, leastEvaluations, parseWithHeaders, setupFromSettings, type PhiMode, type Simulation} from '../engine/setup.js';
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
-import {FileWriteError, writeFilesAtomic} from '../io/atomic.js';
+import {FileWriteError, StagingBatch} from '../io/atomic.js';
+import {encodeFloatImage} from '../io/floatimage.js';
 import {printFailure, warn as printWarning} from './common.js';
 import type {FlagValues} from './flags.js';
 import {ProgressBar} from './progress.js';
@@ -90,51 +91,74 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   if (sim.hklSource === 'fdump') say(`reading Fs from ${FDUMP_NAME}`);
   // Every file of the run, Fdump.bin included, is staged and renamed only once all are
   // written: a run that fails anywhere (a bad input, an unwritable last output) leaves the
-  // files of an earlier run exactly as they were. `flag` names the culprit in an error.
-  const files: Array<{path: string; data: Uint8Array; flag: string}> = [];
-  if (sim.hklSource === 'hkl' && sim.hkl) {
-    // like C: cache the grid for the next run without -hkl (C writes it here, before rendering)
-    files.push({path: resolve(cwd, FDUMP_NAME), data: encodeFdump(sim.hkl), flag: `${FDUMP_NAME} (the -hkl cache)`});
-    say(`writing dump file for next time: ${FDUMP_NAME}`);
-  }
-  const workers = o.workers ?? defaultWorkers(sim.detector.fpixels * sim.detector.spixels * sim.steps);
-  const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
-  const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, sim, {workers, pool, onProgress: bar ? (d, n) => bar.update(d, n) : undefined});
-  bar?.done();
-  if (frame.interpolationExit) {
-    const x = frame.interpolationExit;
-    say(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${formatG(x.h)},${formatG(x.k)},${formatG(x.l)},${x.h0},${x.k0},${x.l0} `);
-    say('WARNING: further warnings will not be printed! ');
-  }
+  // files of an earlier run exactly as they were. Files are staged as soon as their bytes are
+  // known, the float image row by row as the render finishes them. `flagOf` names the culprit.
+  const batch = new StagingBatch();
+  const flagOf = new Map<string, string>();
+  const stage = (name: string, data: Uint8Array, flag: string) => {
+    flagOf.set(resolve(cwd, name), flag);
+    batch.stage(resolve(cwd, name), data);
+  };
   const d = sim.detector;
-  const omega = frame.omegaSum / sim.steps;
-  say(`solid angle subtended by detector = ${formatG(omega)} steradian ( ${formatG((100 * frame.omegaSum) / sim.steps / 4 / Math.PI)}% sphere)`);
-  const stats = statsFromImage(frame.image, {fpixels: d.fpixels, spixels: d.spixels, roi: d.roi, mask: s.mask, oversample: sim.oversample, pixelSizeM: d.pixelSizeM});
-  const outputs = produceOutputs(frame.image, stats, headerParams(sim), {
-    roi: d.roi,
-    intfileScale: s.intfileScale,
-    pgmScale: s.pgmScale,
-    adcOffset: s.adcOffset,
-    writePgm: s.writePgm,
-    noise: s.calculateNoise ? {rng: sim.rng, seed: seedRef(s.seed)} : undefined,
-    fileNames: {float: s.floatFile, int: s.intFile, pgm: s.pgmFile, noise: s.noiseFile},
-  });
-  const flagOf = new Map<string, string>([
-    [s.noiseFile, '-noisefile'],
-    [s.pgmFile, '-pgmfile'],
-    [s.intFile, '-intfile'],
-    [s.floatFile, '-floatfile'],
-  ]);
-  for (const step of outputs.steps) {
-    if (step.kind === 'line') say(step.text);
-    else files.push({path: resolve(cwd, step.name), data: step.bytes, flag: flagOf.get(step.name) ?? 'output'});
+  let outputs: RenderOutputs;
+  let workers: number;
+  let solidAngleSr: number;
+  try {
+    if (sim.hklSource === 'hkl' && sim.hkl) {
+      // like C: cache the grid for the next run without -hkl (C writes it here, before rendering)
+      stage(FDUMP_NAME, encodeFdump(sim.hkl), `${FDUMP_NAME} (the -hkl cache)`);
+      say(`writing dump file for next time: ${FDUMP_NAME}`);
+    }
+    const floatFile = batch.stream(resolve(cwd, s.floatFile));
+    flagOf.set(resolve(cwd, s.floatFile), '-floatfile');
+    const stats = new RenderStats();
+    const layout = {fpixels: d.fpixels, spixels: d.spixels, roi: d.roi, mask: s.mask, oversample: sim.oversample, pixelSizeM: d.pixelSizeM};
+    const onFinalRows = (rowStart: number, rowEnd: number, image: Float32Array) => {
+      statsFromImage(image, layout, [rowStart, rowEnd], stats);
+      floatFile.write(encodeFloatImage(image.subarray(rowStart * d.fpixels, rowEnd * d.fpixels)), rowStart * d.fpixels * 4);
+    };
+    workers = o.workers ?? defaultWorkers(d.fpixels * d.spixels * sim.steps);
+    const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
+    const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, sim, {workers, pool, onFinalRows, onProgress: bar ? (done, rows) => bar.update(done, rows) : undefined});
+    floatFile.end();
+    bar?.done();
+    if (frame.interpolationExit) {
+      const x = frame.interpolationExit;
+      say(`WARNING: out of range for three point interpolation: h,k,l,h0,k0,l0: ${formatG(x.h)},${formatG(x.k)},${formatG(x.l)},${x.h0},${x.k0},${x.l0} `);
+      say('WARNING: further warnings will not be printed! ');
+    }
+    solidAngleSr = frame.omegaSum / sim.steps;
+    say(`solid angle subtended by detector = ${formatG(solidAngleSr)} steradian ( ${formatG((100 * frame.omegaSum) / sim.steps / 4 / Math.PI)}% sphere)`);
+    outputs = produceOutputs(frame.image, stats, headerParams(sim), {
+      roi: d.roi,
+      intfileScale: s.intfileScale,
+      pgmScale: s.pgmScale,
+      adcOffset: s.adcOffset,
+      writePgm: s.writePgm,
+      noise: s.calculateNoise ? {rng: sim.rng, seed: seedRef(s.seed)} : undefined,
+      fileNames: {float: s.floatFile, int: s.intFile, pgm: s.pgmFile, noise: s.noiseFile},
+    });
+    const flags = new Map([
+      [s.noiseFile, '-noisefile'],
+      [s.pgmFile, '-pgmfile'],
+      [s.intFile, '-intfile'],
+    ]);
+    let floatStep = true; // the first file, staged already, row by row
+    for (const step of outputs.steps) {
+      if (step.kind === 'line') say(step.text);
+      else if (floatStep) floatStep = false;
+      else stage(step.name, step.bytes, flags.get(step.name) ?? 'output');
+    }
+  } catch (e) {
+    await batch.discard();
+    throw e;
   }
   try {
-    await writeFilesAtomic(files);
+    await batch.commit();
   } catch (e) {
     if (e instanceof FileWriteError) {
-      const f = files.find((x) => x.path === e.path);
-      throw new UserError(`${f ? `${f.flag} ` : ''}${e.message}`, 3);
+      const flag = flagOf.get(e.path);
+      throw new UserError(`${flag ? `${flag} ` : ''}${e.message}`, 3);
     }
     throw e;
   }
@@ -147,7 +171,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
         fpixels: d.fpixels,
         spixels: d.spixels,
         steps: sim.steps,
-        solid_angle_sr: omega,
+        solid_angle_sr: solidAngleSr,
         max_I: sm.maxI,
         max_I_x_m: sm.maxIxM,
         max_I_y_m: sm.maxIyM,

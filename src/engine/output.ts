@@ -21,7 +21,7 @@ import {resolve} from 'node:path';
 import {writeFileAtomic} from '../io/atomic.js';
 import {encodeFloatImage} from '../io/floatimage.js';
 import {encodePgm} from '../io/pgm.js';
-import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderParams, encodeNanoBraggSmv} from '../io/smv.js';
+import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderParams, allocateSmv, encodeNanoBraggSmv} from '../io/smv.js';
 import {CRandom, type SeedRef} from './rng.js';
 
 export type {SmvHeaderParams} from '../io/smv.js';
@@ -96,21 +96,24 @@ export function subpixelPositionM(pixel: number, sub: number, oversample: number
   return subpixelSize * (pixel * oversample + sub) + subpixelSize / 2.0;
 }
 
-/** RenderStats of a finished image, as the render loop would have accumulated them. */
-export function statsFromImage(image: Float32Array, layout: RenderLayout): RenderStats {
+/**
+ * RenderStats of a finished image, as the render loop would have accumulated them. Rows can
+ * be added in instalments (rows [from, to) into `stats`), in raster order: the sums then come
+ * out the same, bit for bit.
+ */
+export function statsFromImage(image: Float32Array, layout: RenderLayout, rows: [number, number] = [0, layout.spixels], stats = new RenderStats()): RenderStats {
   const {fpixels, spixels, roi, mask, oversample, pixelSizeM} = layout;
   checkSize(image.length, fpixels, spixels, 'float image');
   if (mask !== undefined) checkSize(mask.length, fpixels, spixels, 'mask');
-  const stats = new RenderStats();
   const last = oversample - 1;
   const fdetM = Float64Array.from({length: fpixels}, (_, f) => subpixelPositionM(f, last, oversample, pixelSizeM));
-  const sdetM = Float64Array.from({length: spixels}, (_, sp) => subpixelPositionM(sp, last, oversample, pixelSizeM));
   const b = roiBounds(roi, fpixels, spixels);
-  for (let spixel = b.s0; spixel <= b.s1; spixel++) {
+  for (let spixel = Math.max(b.s0, rows[0]); spixel <= Math.min(b.s1, rows[1] - 1); spixel++) {
+    const sdetM = subpixelPositionM(spixel, last, oversample, pixelSizeM);
     for (let fpixel = b.f0; fpixel <= b.f1; fpixel++) {
       const idx = spixel * fpixels + fpixel;
       if (mask !== undefined && mask[idx] === 0) continue;
-      stats.add(image[idx], fdetM[fpixel], sdetM[spixel]);
+      stats.add(image[idx], fdetM[fpixel], sdetM);
     }
   }
   return stats;
@@ -176,7 +179,7 @@ export function cToUnsigned(x: number, bits: 8 | 16): number {
  * +0.5 sum is rounded to float before floorf (so e.g. 65534.9999999 becomes
  * 65535). Pixels outside the ROI keep what `target` holds (C: zero).
  */
-export function toIntImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, intfileScale: number, adcOffset: number, target = new Uint16Array(fpixels * spixels)): Uint16Array {
+export function toIntImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, intfileScale: number, adcOffset: number, target: Uint16Array = new Uint16Array(fpixels * spixels)): Uint16Array {
   checkSize(image.length, fpixels, spixels, 'float image');
   const b = roiBounds(roi, fpixels, spixels);
   for (let spixel = b.s0; spixel <= b.s1; spixel++) {
@@ -220,7 +223,7 @@ export interface NoiseResult {
  * an overload) and truncated. C writes it into the int image's buffer, so pass
  * a copy of the int image as `target` to reproduce pixels outside the ROI.
  */
-export function toNoiseImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, adcOffset: number, rng: CRandom, seed: SeedRef, target = new Uint16Array(fpixels * spixels)): NoiseResult {
+export function toNoiseImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, adcOffset: number, rng: CRandom, seed: SeedRef, target: Uint16Array = new Uint16Array(fpixels * spixels)): NoiseResult {
   checkSize(image.length, fpixels, spixels, 'float image');
   let photons = 0.0;
   let overloads = 0;
@@ -307,9 +310,11 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
   say(`mean= ${formatG(summary.mean)} rms= ${formatG(summary.rms)} rmsd= ${formatG(summary.rmsd)}`);
   const intfileScale = resolveIntfileScale(options.intfileScale ?? 0.0, summary.maxI);
   say(`intfile_scale = ${formatG(intfileScale)}`);
-  const intImage = toIntImage(image, fpixels, spixels, roi, intfileScale, adc);
+  // computed into the file's own buffer: a frame's worth of copying saved
+  const intFile = allocateSmv(fpixels * spixels);
+  const intImage = toIntImage(image, fpixels, spixels, roi, intfileScale, adc, intFile.data);
   say(cprintf('writing %s as %lu-byte integers', fileNames.int, 2));
-  write(fileNames.int, encodeNanoBraggSmv(header, 'int', intImage, byteOrder));
+  write(fileNames.int, encodeNanoBraggSmv(header, 'int', intFile, byteOrder));
 
   const out: RenderOutputs = {summary, intfileScale, intImage, files, lines, steps};
   if (options.writePgm ?? true) {
@@ -322,10 +327,12 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
     out.pgmImage = pgmImage;
   }
   if (options.noise !== undefined) {
-    const noise = toNoiseImage(image, fpixels, spixels, roi, adc, options.noise.rng, options.noise.seed, intImage.slice());
+    const noiseFile = allocateSmv(fpixels * spixels);
+    noiseFile.data.set(intImage);
+    const noise = toNoiseImage(image, fpixels, spixels, roi, adc, options.noise.rng, options.noise.seed, noiseFile.data);
     say(cprintf('%.0f photons on noise image (%d overloads)', noise.photons, noise.overloads));
     say(cprintf('writing %s as %lu-byte integers', fileNames.noise, 2));
-    write(fileNames.noise, encodeNanoBraggSmv(header, 'noise', noise.image, byteOrder));
+    write(fileNames.noise, encodeNanoBraggSmv(header, 'noise', noiseFile, byteOrder));
     out.noise = noise;
   }
   return out;

@@ -75,10 +75,17 @@ function firstPhiLoopPixel(engine: PixelEngine): number {
   return -1;
 }
 
+/**
+ * Row ranges, shrinking as the frame nears its end ("guided" scheduling): big chunks keep
+ * messaging rare, small last ones keep workers from idling while one finishes a big chunk.
+ */
 export function planChunks(spixels: number, workers: number): Array<[number, number]> {
-  const rowsPerChunk = Math.max(1, Math.ceil(spixels / (workers * 24)));
   const out: Array<[number, number]> = [];
-  for (let r = 0; r < spixels; r += rowsPerChunk) out.push([r, Math.min(spixels, r + rowsPerChunk)]);
+  for (let r = 0; r < spixels; ) {
+    const rows = Math.max(1, Math.ceil((spixels - r) / (workers * 8)));
+    out.push([r, Math.min(spixels, r + rows)]);
+    r += rows;
+  }
   return out;
 }
 
@@ -126,9 +133,15 @@ export interface RenderOptions {
   /** workers started earlier; grown to `workers` if smaller, and closed by the caller */
   pool?: WorkerPool;
   onProgress?: (rowsDone: number, rows: number) => void;
+  /**
+   * Rows [rowStart, rowEnd) hold their final values: called in raster order, every row once,
+   * while the frame renders when it can (no interpolation, whose switch-off may re-render
+   * rows), else at the end. Lets the caller write and summarise rows while workers render.
+   */
+  onFinalRows?: (rowStart: number, rowEnd: number, image: Float32Array) => void;
 }
 
-export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, pool, onProgress}: RenderOptions): Promise<FrameResult> {
+export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, pool, onProgress, onFinalRows}: RenderOptions): Promise<FrameResult> {
   const {fpixels, spixels} = sim.detector;
   const shared = new SharedArrayBuffer(4 * fpixels * spixels);
   const image = new Float32Array(shared);
@@ -141,9 +154,17 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
     interpolate: sim.interpolate,
   }));
   let rowsDone = 0;
+  // rows below finalRow are final; chunksDone holds the row ends of chunks finished above it
+  let finalRow = 0;
+  const chunksDone = new Map<number, number>();
   const progress = (r: ChunkResult) => {
     rowsDone += r.rowEnd - r.rowStart;
     onProgress?.(rowsDone, spixels);
+    if (sim.interpolate || !onFinalRows) return;
+    chunksDone.set(r.rowStart, r.rowEnd);
+    const from = finalRow;
+    for (let end; (end = chunksDone.get(finalRow)) !== undefined; finalRow = end) chunksDone.delete(finalRow);
+    if (finalRow > from) onFinalRows(from, finalRow, image);
   };
 
   let results: ChunkResult[];
@@ -177,6 +198,7 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
       renderChunk(engine, image, {rowStart: r.rowStart, rowEnd: r.rowEnd, phiLoopHasRun: firstPhi >= 0 && firstPhi < chunkStart, interpolate: false}, chunkStart, until);
     }
   }
+  if (finalRow < spixels) onFinalRows?.(finalRow, spixels, image);
   return {sim, image, omegaSum, interpolationExit: firstExit?.exit};
 }
 

@@ -14,7 +14,7 @@
  * the earlier ones as they were.
  */
 import {lstatSync, mkdirSync, rmdirSync, statSync} from 'node:fs';
-import {lstat, open, rename, rm} from 'node:fs/promises';
+import {lstat, open, rename, rm, type FileHandle} from 'node:fs/promises';
 import {randomBytes} from 'node:crypto';
 import {basename, dirname, join, resolve} from 'node:path';
 
@@ -66,42 +66,81 @@ export interface StagedFile {
   discard(): Promise<void>;
 }
 
-/** Write `data` to a temporary file beside `path` (fsynced); nothing at `path` changes yet. */
-export async function stageFile(path: string, data: Data): Promise<StagedFile> {
+/**
+ * A temporary file beside `path`, written piece by piece at given offsets (for an output whose
+ * bytes become final over time, like a frame's rows), then fsynced and closed by `finish`.
+ * Any failure removes the temporary file and throws a FileWriteError naming `path`.
+ */
+export interface StagingFile {
+  writeAt(data: Uint8Array, position: number): Promise<void>;
+  finish(): Promise<StagedFile>;
+  /** give up: close and remove the temporary file */
+  abandon(): Promise<void>;
+}
+
+export async function openStaging(path: string): Promise<StagingFile> {
   const tmp = tempNameFor(path);
-  const bytes = toBytes(data);
+  let handle: FileHandle | undefined;
+  const failed = async (error: unknown): Promise<never> => {
+    await handle?.close().catch(() => undefined);
+    handle = undefined;
+    await rm(tmp, {force: true}).catch(() => undefined);
+    throw new FileWriteError(path, error);
+  };
   try {
     // a folder at the target would make the final rename fail after other outputs were committed
     if ((await lstat(path).catch(() => null))?.isDirectory()) throw Object.assign(new Error('is a folder'), {code: 'EISDIR'});
-    const handle = await open(tmp, 'wx', 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) {
-        const {bytesWritten} = await handle.write(bytes, off, bytes.length - off);
-        off += bytesWritten;
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    handle = await open(tmp, 'wx', 0o644);
   } catch (error) {
-    await rm(tmp, {force: true}).catch(() => undefined);
-    throw new FileWriteError(path, error);
+    return failed(error);
   }
   return {
-    path,
-    async commit() {
+    async writeAt(bytes, position) {
       try {
-        await rename(tmp, path);
+        for (let off = 0; off < bytes.length; ) {
+          const {bytesWritten} = await handle!.write(bytes, off, bytes.length - off, position + off);
+          off += bytesWritten;
+        }
       } catch (error) {
-        await rm(tmp, {force: true}).catch(() => undefined);
-        throw new FileWriteError(path, error);
+        await failed(error);
       }
     },
-    async discard() {
+    async finish() {
+      try {
+        await handle!.sync();
+        await handle!.close();
+        handle = undefined;
+      } catch (error) {
+        await failed(error);
+      }
+      return {
+        path,
+        async commit() {
+          try {
+            await rename(tmp, path);
+          } catch (error) {
+            await rm(tmp, {force: true}).catch(() => undefined);
+            throw new FileWriteError(path, error);
+          }
+        },
+        async discard() {
+          await rm(tmp, {force: true}).catch(() => undefined);
+        },
+      };
+    },
+    async abandon() {
+      await handle?.close().catch(() => undefined);
+      handle = undefined;
       await rm(tmp, {force: true}).catch(() => undefined);
     },
   };
+}
+
+/** Write `data` to a temporary file beside `path` (fsynced); nothing at `path` changes yet. */
+export async function stageFile(path: string, data: Data): Promise<StagedFile> {
+  const staging = await openStaging(path);
+  await staging.writeAt(toBytes(data), 0);
+  return staging.finish();
 }
 
 /** Write `data` to `path` atomically (temporary file, fsync, rename). */
@@ -110,27 +149,76 @@ export async function writeFileAtomic(path: string, data: Data): Promise<void> {
 }
 
 /**
- * Several outputs, all or nothing as far as the file system allows: every file is staged
- * first; only when all are staged are they renamed into place, in order. A failure while
- * staging leaves every target untouched.
+ * Several outputs, all or nothing as far as the file system allows. Each is staged as soon as
+ * it is added (so its writing overlaps whatever the caller does next); `commit` waits for all,
+ * then renames them into place in the order they were added. If any failed to stage, every
+ * target is left untouched. `discard` drops them all (the caller failed before committing).
  */
-export async function writeFilesAtomic(files: Array<{path: string; data: Data}>): Promise<void> {
-  // staged side by side (the writes and fsyncs overlap), committed in order
-  const results = await Promise.allSettled(files.map((f) => stageFile(f.path, f.data)));
-  const staged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    for (const s of staged) await s.discard();
-    throw failed.reason;
+export class StagingBatch {
+  private readonly staged: Array<Promise<PromiseSettledResult<StagedFile>>> = [];
+  /** the `end` of every stream, so that `discard` can finish streams the caller abandoned */
+  private readonly ends: Array<() => void> = [];
+
+  add(staging: Promise<StagedFile>): void {
+    this.staged.push(staging.then((value) => ({status: 'fulfilled', value}), (reason: unknown) => ({status: 'rejected', reason})));
   }
-  for (let i = 0; i < staged.length; i++) {
-    try {
-      await staged[i].commit();
-    } catch (error) {
-      for (const s of staged.slice(i + 1)) await s.discard();
-      throw error;
+
+  stage(path: string, data: Data): void {
+    this.add(stageFile(path, data));
+  }
+
+  /**
+   * An output written in pieces while the caller works on (`write` at byte offsets), staged by
+   * `end`. It takes its place in the commit order now, when it is opened.
+   */
+  stream(path: string): {write(data: Uint8Array, position: number): void; end(): void} {
+    let chain = openStaging(path);
+    const quiet = () => chain.catch(() => undefined); // failures surface in commit, not as unhandled rejections
+    quiet();
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    this.ends.push(end);
+    this.add(ended.then(async () => (await chain).finish()));
+    return {
+      write(data, position) {
+        chain = chain.then(async (file) => {
+          await file.writeAt(data, position);
+          return file;
+        });
+        quiet();
+      },
+      end,
+    };
+  }
+
+  async commit(): Promise<void> {
+    const results = await Promise.all(this.staged);
+    const staged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      for (const s of staged) await s.discard();
+      throw failed.reason;
+    }
+    for (let i = 0; i < staged.length; i++) {
+      try {
+        await staged[i].commit();
+      } catch (error) {
+        for (const s of staged.slice(i + 1)) await s.discard();
+        throw error;
+      }
     }
   }
+
+  async discard(): Promise<void> {
+    for (const end of this.ends) end();
+    for (const r of await Promise.all(this.staged)) if (r.status === 'fulfilled') await r.value.discard();
+  }
+}
+
+export async function writeFilesAtomic(files: Array<{path: string; data: Data}>): Promise<void> {
+  const batch = new StagingBatch();
+  for (const f of files) batch.stage(f.path, f.data);
+  await batch.commit();
 }
 
 /**

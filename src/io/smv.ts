@@ -93,32 +93,45 @@ export function nanoBraggSmvHeaderText(p: SmvHeaderParams, kind: 'int' | 'noise'
 }
 
 /**
- * Header text plus pixels. Like the C writer, the header is padded with spaces
- * up to 512 bytes; a header already longer than that is written as it is (the
- * C does the same, leaving HEADER_BYTES=512 wrong).
+ * Room for an SMV file: the standard 512 header bytes, then the pixels, which `data` views. An
+ * image computed straight into `data` becomes the file without a copy (see `encodeSmv`).
  */
-export function encodeSmv(headerText: string, data: Uint16Array, byteOrder: ByteOrder = HOST_BYTE_ORDER): Buffer {
-  const head = Buffer.from(headerText, 'latin1');
-  const padded = head.length >= DEFAULT_HEADER_BYTES ? head : Buffer.concat([head, Buffer.alloc(DEFAULT_HEADER_BYTES - head.length, 0x20)]);
-  const little = byteOrder === 'little_endian';
-  let body: Buffer;
-  if (byteOrder === HOST_BYTE_ORDER) body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  else {
-    body = Buffer.alloc(data.length * 2);
-    for (let i = 0; i < data.length; i++) {
-      if (little) body.writeUInt16LE(data[i], 2 * i);
-      else body.writeUInt16BE(data[i], 2 * i);
-    }
-  }
-  return Buffer.concat([padded, body]);
+export interface SmvBuffer {
+  bytes: Buffer;
+  data: Uint16Array;
 }
 
-/** An SMV file exactly as nanoBragg writes its int or noise image. */
-export function encodeNanoBraggSmv(p: SmvHeaderParams, kind: 'int' | 'noise', data: Uint16Array, byteOrder: ByteOrder = HOST_BYTE_ORDER): Buffer {
-  if (data.length !== p.fpixels * p.spixels) {
-    throw new Error(`SMV: ${data.length} pixels given for a ${p.fpixels}x${p.spixels} image`);
+export function allocateSmv(pixels: number): SmvBuffer {
+  const bytes = Buffer.alloc(DEFAULT_HEADER_BYTES + 2 * pixels);
+  return {bytes, data: new Uint16Array(bytes.buffer, bytes.byteOffset + DEFAULT_HEADER_BYTES, pixels)};
+}
+
+/**
+ * Header text plus pixels. Like the C writer, the header is padded with spaces up to 512
+ * bytes; a header already longer than that is written as it is (the C does the same, leaving
+ * HEADER_BYTES=512 wrong). Pixels in an SmvBuffer in the host's byte order, under a header
+ * that fits, are not copied: the header goes into the room in front of them.
+ */
+export function encodeSmv(headerText: string, pixels: Uint16Array | SmvBuffer, byteOrder: ByteOrder = HOST_BYTE_ORDER): Buffer {
+  const head = Buffer.from(headerText, 'latin1');
+  if (!(pixels instanceof Uint16Array) && byteOrder === HOST_BYTE_ORDER && head.length <= DEFAULT_HEADER_BYTES) {
+    head.copy(pixels.bytes, 0);
+    pixels.bytes.fill(0x20, head.length, DEFAULT_HEADER_BYTES);
+    return pixels.bytes;
   }
-  return encodeSmv(nanoBraggSmvHeaderText(p, kind, byteOrder), data, byteOrder);
+  const data = pixels instanceof Uint16Array ? pixels : pixels.data;
+  const padded = head.length >= DEFAULT_HEADER_BYTES ? head : Buffer.concat([head, Buffer.alloc(DEFAULT_HEADER_BYTES - head.length, 0x20)]);
+  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // a copy, swapped: the caller's pixels stay as they are
+  return Buffer.concat([padded, byteOrder === HOST_BYTE_ORDER ? body : Buffer.from(body).swap16()]);
+}
+
+export function encodeNanoBraggSmv(p: SmvHeaderParams, kind: 'int' | 'noise', pixels: Uint16Array | SmvBuffer, byteOrder: ByteOrder = HOST_BYTE_ORDER): Buffer {
+  const count = pixels instanceof Uint16Array ? pixels.length : pixels.data.length;
+  if (count !== p.fpixels * p.spixels) {
+    throw new Error(`SMV: ${count} pixels given for a ${p.fpixels}x${p.spixels} image`);
+  }
+  return encodeSmv(nanoBraggSmvHeaderText(p, kind, byteOrder), pixels, byteOrder);
 }
 
 export async function writeNanoBraggSmv(path: string, p: SmvHeaderParams, kind: 'int' | 'noise', data: Uint16Array, byteOrder: ByteOrder = HOST_BYTE_ORDER): Promise<void> {

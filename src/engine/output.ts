@@ -21,7 +21,7 @@ import {resolve} from 'node:path';
 import {writeFileAtomic} from '../io/atomic.js';
 import {encodeFloatImage} from '../io/floatimage.js';
 import {encodePgm} from '../io/pgm.js';
-import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderParams, allocateSmv, encodeNanoBraggSmv} from '../io/smv.js';
+import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderParams, allocateNanoBraggSmv, smvBytes} from '../io/smv.js';
 import {CRandom, type SeedRef} from './rng.js';
 
 export type {SmvHeaderParams} from '../io/smv.js';
@@ -311,10 +311,10 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
   const intfileScale = resolveIntfileScale(options.intfileScale ?? 0.0, summary.maxI);
   say(`intfile_scale = ${formatG(intfileScale)}`);
   // computed into the file's own buffer: a frame's worth of copying saved
-  const intFile = allocateSmv(fpixels * spixels);
+  const intFile = allocateNanoBraggSmv(header, 'int', byteOrder);
   const intImage = toIntImage(image, fpixels, spixels, roi, intfileScale, adc, intFile.data);
   say(cprintf('writing %s as %lu-byte integers', fileNames.int, 2));
-  write(fileNames.int, encodeNanoBraggSmv(header, 'int', intFile, byteOrder));
+  write(fileNames.int, smvBytes(intFile));
 
   const out: RenderOutputs = {summary, intfileScale, intImage, files, lines, steps};
   if (options.writePgm ?? true) {
@@ -327,12 +327,12 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
     out.pgmImage = pgmImage;
   }
   if (options.noise !== undefined) {
-    const noiseFile = allocateSmv(fpixels * spixels);
+    const noiseFile = allocateNanoBraggSmv(header, 'noise', byteOrder);
     noiseFile.data.set(intImage);
     const noise = toNoiseImage(image, fpixels, spixels, roi, adc, options.noise.rng, options.noise.seed, noiseFile.data);
     say(cprintf('%.0f photons on noise image (%d overloads)', noise.photons, noise.overloads));
     say(cprintf('writing %s as %lu-byte integers', fileNames.noise, 2));
-    write(fileNames.noise, encodeNanoBraggSmv(header, 'noise', noiseFile, byteOrder));
+    write(fileNames.noise, smvBytes(noiseFile));
     out.noise = noise;
   }
   return out;

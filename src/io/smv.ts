@@ -7,7 +7,6 @@ import {readFileSync} from 'node:fs';
 
 import {MalformedInputError} from '../engine/errors.js';
 import {formatG} from '../util/cformat.js';
-import {writeFileAtomic} from './atomic.js';
 
 export type ByteOrder = 'little_endian' | 'big_endian';
 
@@ -93,49 +92,45 @@ export function nanoBraggSmvHeaderText(p: SmvHeaderParams, kind: 'int' | 'noise'
 }
 
 /**
- * Room for an SMV file: the standard 512 header bytes, then the pixels, which `data` views. An
- * image computed straight into `data` becomes the file without a copy (see `encodeSmv`).
+ * An SMV file being filled in: the header's bytes, then room for the pixels, which `data`
+ * views. An image computed straight into `data` becomes the file without a copy (`smvBytes`).
+ * Like the C writer, the header is padded with spaces up to 512 bytes; a header already longer
+ * than that is written as it is (the C does the same, leaving HEADER_BYTES=512 wrong).
  */
 export interface SmvBuffer {
-  bytes: Buffer;
+  header: Buffer;
   data: Uint16Array;
+  byteOrder: ByteOrder;
+  /** header and pixels in one buffer (absent when the header's length is odd: no 16-bit view fits) */
+  bytes?: Buffer;
 }
 
-export function allocateSmv(pixels: number): SmvBuffer {
-  const bytes = Buffer.alloc(DEFAULT_HEADER_BYTES + 2 * pixels);
-  return {bytes, data: new Uint16Array(bytes.buffer, bytes.byteOffset + DEFAULT_HEADER_BYTES, pixels)};
-}
-
-/**
- * Header text plus pixels. Like the C writer, the header is padded with spaces up to 512
- * bytes; a header already longer than that is written as it is (the C does the same, leaving
- * HEADER_BYTES=512 wrong). Pixels in an SmvBuffer in the host's byte order, under a header
- * that fits, are not copied: the header goes into the room in front of them.
- */
-export function encodeSmv(headerText: string, pixels: Uint16Array | SmvBuffer, byteOrder: ByteOrder = HOST_BYTE_ORDER): Buffer {
+export function allocateSmv(headerText: string, pixels: number, byteOrder: ByteOrder = HOST_BYTE_ORDER): SmvBuffer {
   const head = Buffer.from(headerText, 'latin1');
-  if (!(pixels instanceof Uint16Array) && byteOrder === HOST_BYTE_ORDER && head.length <= DEFAULT_HEADER_BYTES) {
-    head.copy(pixels.bytes, 0);
-    pixels.bytes.fill(0x20, head.length, DEFAULT_HEADER_BYTES);
-    return pixels.bytes;
-  }
-  const data = pixels instanceof Uint16Array ? pixels : pixels.data;
-  const padded = head.length >= DEFAULT_HEADER_BYTES ? head : Buffer.concat([head, Buffer.alloc(DEFAULT_HEADER_BYTES - head.length, 0x20)]);
-  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  // a copy, swapped: the caller's pixels stay as they are
-  return Buffer.concat([padded, byteOrder === HOST_BYTE_ORDER ? body : Buffer.from(body).swap16()]);
+  const header = head.length >= DEFAULT_HEADER_BYTES ? head : Buffer.concat([head, Buffer.alloc(DEFAULT_HEADER_BYTES - head.length, 0x20)]);
+  if (header.length % 2 !== 0) return {header, data: new Uint16Array(pixels), byteOrder};
+  const bytes = Buffer.alloc(header.length + 2 * pixels);
+  header.copy(bytes, 0);
+  return {header, data: new Uint16Array(bytes.buffer, bytes.byteOffset + header.length, pixels), byteOrder, bytes};
 }
 
-export function encodeNanoBraggSmv(p: SmvHeaderParams, kind: 'int' | 'noise', pixels: Uint16Array | SmvBuffer, byteOrder: ByteOrder = HOST_BYTE_ORDER): Buffer {
-  const count = pixels instanceof Uint16Array ? pixels.length : pixels.data.length;
-  if (count !== p.fpixels * p.spixels) {
-    throw new Error(`SMV: ${count} pixels given for a ${p.fpixels}x${p.spixels} image`);
-  }
-  return encodeSmv(nanoBraggSmvHeaderText(p, kind, byteOrder), pixels, byteOrder);
+/** The file's bytes (the pixels swapped, in a copy, when the byte order is not the host's). */
+export function smvBytes(f: SmvBuffer): Buffer {
+  if (f.bytes && f.byteOrder === HOST_BYTE_ORDER) return f.bytes;
+  const body = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength);
+  return Buffer.concat([f.header, f.byteOrder === HOST_BYTE_ORDER ? body : Buffer.from(body).swap16()]);
 }
 
-export async function writeNanoBraggSmv(path: string, p: SmvHeaderParams, kind: 'int' | 'noise', data: Uint16Array, byteOrder: ByteOrder = HOST_BYTE_ORDER): Promise<void> {
-  await writeFileAtomic(path, encodeNanoBraggSmv(p, kind, data, byteOrder));
+/** Header text plus pixels. */
+export function encodeSmv(headerText: string, data: Uint16Array, byteOrder: ByteOrder = HOST_BYTE_ORDER): Buffer {
+  const f = allocateSmv(headerText, data.length, byteOrder);
+  f.data.set(data);
+  return smvBytes(f);
+}
+
+/** An empty nanoBragg SMV file (`kind` names the image in the header) for the pixels to be computed into. */
+export function allocateNanoBraggSmv(p: SmvHeaderParams, kind: 'int' | 'noise', byteOrder: ByteOrder = HOST_BYTE_ORDER): SmvBuffer {
+  return allocateSmv(nanoBraggSmvHeaderText(p, kind, byteOrder), p.fpixels * p.spixels, byteOrder);
 }
 
 export interface SmvImage {

@@ -3,7 +3,8 @@ import {resolve} from 'node:path';
 import {UsageError, UserError} from '../engine/errors.js';
 import {encodeFdump} from '../engine/hkl.js';
 import {produceOutputs, RenderStats, statsFromImage, type RenderOutputs, type SmvHeaderParams} from '../engine/output.js';
-import {defaultWorkers, renderFrame, WorkerPool} from '../engine/render.js';
+import {WorkerPool} from '../engine/pool.js';
+import {defaultWorkers, renderFrame} from '../engine/render.js';
 import {seedRef} from '../engine/rng.js';
 import {FDUMP_NAME, leastEvaluations, parseWithHeaders, setupFromSettings, type PhiMode, type Simulation} from '../engine/setup.js';
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
@@ -23,6 +24,8 @@ export interface SimulateOptions {
   print?: (line: string) => void;
   /** nbparity's own warnings (default: `nbparity: warning: ...` on stderr) */
   warn?: (message: string) => void;
+  /** render workers the caller started already (runSimulate closes them) */
+  pool?: WorkerPool;
 }
 
 export function headerParams(sim: Simulation): SmvHeaderParams {
@@ -50,14 +53,14 @@ export function headerParams(sim: Simulation): SmvHeaderParams {
 
 /** Returns the exit code (0, or 9 for C's usage refusal); throws UserError on bad input. */
 /** The command: its parsed flags and the nanoBragg arguments. Returns the exit code. */
-export async function simulateCommand(flags: FlagValues, passthrough: string[]): Promise<number> {
-  const code = await runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as PhiMode, workers: flags.workers as number | undefined, json: flags.json === true});
+export async function simulateCommand(flags: FlagValues, passthrough: string[], pool?: WorkerPool): Promise<number> {
+  const code = await runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as PhiMode, workers: flags.workers as number | undefined, json: flags.json === true, pool});
   if (code !== 0) printFailure('no structure factors or no unit cell (see usage above)');
   return code;
 }
 
 export async function runSimulate(o: SimulateOptions): Promise<number> {
-  const pool = new WorkerPool();
+  const pool = o.pool ?? new WorkerPool();
   try {
     return await simulate(o, pool);
   } finally {
@@ -75,7 +78,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
     const settings = parseWithHeaders(o.argv, cwd, nowSeconds);
     // workers start loading now, while this thread reads the inputs (never more than it will use)
     const early = o.workers ?? defaultWorkers(leastEvaluations(settings));
-    if (early > 1) pool.grow(early);
+    if (early > 1) pool.grow(early - 1); // this thread renders too
     sim = setupFromSettings(settings, {phiMode: o.phiMode, cwd, nowSeconds});
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,7 +1,8 @@
 /**
- * A render worker. It may start before the frame is set up (see WorkerPool); its first message
- * is the frame: it rebuilds the simulation from the same arguments (taking the structure factors
- * the main thread already read), says it is ready, then renders chunks on request until null.
+ * A render worker. It may start before the frame is set up (see pool.ts); its one message is
+ * the frame: it rebuilds the simulation from the same arguments (taking the structure factors
+ * the main thread already read), then renders chunks, taking each from the counter it shares
+ * with the other renderers, until none is left.
  */
 import {parentPort} from 'node:worker_threads';
 import {PixelEngine} from './pixel.js';
@@ -12,25 +13,22 @@ interface FrameMessage {
   req: FrameRequest;
   shared: SharedArrayBuffer;
   structureFactors: Pick<Simulation, 'hkl' | 'hklSource'>;
+  /** an Int32Array's buffer: the index of the next chunk to take */
+  next: SharedArrayBuffer;
+  jobs: ChunkJob[];
 }
 
 const port = parentPort!;
-let engine: PixelEngine | undefined;
-let image: Float32Array | undefined;
-port.on('message', (m: FrameMessage | ChunkJob | null) => {
-  if (m === null) {
-    port.close();
-    return;
-  }
+port.once('message', ({req, shared, structureFactors, next, jobs}: FrameMessage) => {
   try {
-    if ('req' in m) {
-      const {req, shared, structureFactors} = m;
-      const sim = setupSimulation(req.argv, {phiMode: req.phiMode, cwd: req.cwd, nowSeconds: req.nowSeconds, structureFactors});
-      engine = new PixelEngine(sim);
-      image = new Float32Array(shared);
-      port.postMessage({ready: true});
-    } else port.postMessage({result: renderChunk(engine!, image!, m)});
+    const sim = setupSimulation(req.argv, {phiMode: req.phiMode, cwd: req.cwd, nowSeconds: req.nowSeconds, structureFactors});
+    const engine = new PixelEngine(sim);
+    const image = new Float32Array(shared);
+    const counter = new Int32Array(next);
+    for (let i; (i = Atomics.add(counter, 0, 1)) < jobs.length; ) port.postMessage({result: renderChunk(engine, image, jobs[i])});
+    port.postMessage({done: true});
   } catch (e) {
     port.postMessage({error: (e as Error).message});
   }
+  port.close();
 });

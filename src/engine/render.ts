@@ -1,6 +1,6 @@
 /**
- * Full-frame rendering. Rows are cut into chunks; chunks run on worker_threads (or in this
- * thread for --workers 1) and write into one shared float image. The result does not depend
+ * Full-frame rendering. Rows are cut into chunks; this thread and workers - 1 worker_threads
+ * take them in turn and write into one shared float image. The result does not depend
  * on the worker count, because every chunk starts from the run state a single-threaded raster
  * run would carry into its first pixel:
  * - phi carry-over: known up front (has any earlier rendered pixel run a phi loop?);
@@ -9,8 +9,8 @@
  *   are rendered again with it off.
  */
 import {availableParallelism} from 'node:os';
-import {Worker} from 'node:worker_threads';
 import {PixelEngine, type RunState} from './pixel.js';
+import {WorkerPool} from './pool.js';
 import type {PhiMode, Simulation} from './setup.js';
 
 export interface FrameRequest {
@@ -98,39 +98,10 @@ export function defaultWorkers(evaluations: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(evaluations / 4e6)));
 }
 
-/**
- * Render workers, started as soon as their number is known: a worker's start-up (Node's worker
- * bootstrap and module loading, ~0.13 s) then overlaps the main thread's own loading and set-up
- * instead of following it. They wait for `renderFrame` to hand them the frame.
- */
-export class WorkerPool {
-  readonly workers: Worker[] = [];
-  /** an error a worker raised before the frame was handed over */
-  failure?: Error;
-
-  constructor(count = 0) {
-    this.grow(count);
-  }
-
-  grow(count: number): void {
-    while (this.workers.length < count) {
-      const w = new Worker(new URL('./render-worker.js', import.meta.url));
-      // a worker that fails while idle must not crash the process: keep the error for renderFrame
-      w.on('error', (e) => (this.failure ??= e));
-      this.workers.push(w);
-    }
-  }
-
-  /** Stop every worker (those that finished a frame have exited already). */
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-}
-
 export interface RenderOptions {
-  /** 1 renders in this thread */
+  /** threads that render: this one and workers - 1 worker threads */
   workers: number;
-  /** workers started earlier; grown to `workers` if smaller, and closed by the caller */
+  /** worker threads started earlier; grown to `workers - 1` if smaller, and closed by the caller */
   pool?: WorkerPool;
   onProgress?: (rowsDone: number, rows: number) => void;
   /**
@@ -167,21 +138,28 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
     if (finalRow > from) onFinalRows(from, finalRow, image);
   };
 
-  let results: ChunkResult[];
-  if (workers <= 1 || jobs.length <= 1) {
-    results = jobs.map((job) => {
-      const r = renderChunk(engine, image, job);
-      progress(r);
-      return r;
-    });
-  } else {
-    const own = pool ?? new WorkerPool();
-    try {
-      own.grow(Math.min(workers, jobs.length));
-      results = await runOnWorkers(req, shared, sim, jobs, own, progress);
-    } finally {
-      if (!pool) await own.close();
+  const results: ChunkResult[] = [];
+  const finished = (r: ChunkResult) => {
+    results.push(r);
+    progress(r);
+  };
+  // chunks are taken from a shared counter, first come first served, by the workers and by this
+  // thread too (one worker fewer to start); between its chunks this thread lets the workers'
+  // results and the caller's file writes through
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const own = pool ?? new WorkerPool();
+  try {
+    own.grow(Math.min(workers, jobs.length) - 1);
+    const helping = runOnWorkers(req, sim, shared, next, jobs, own, finished);
+    let failure: unknown;
+    helping.catch((e: unknown) => (failure = e));
+    for (let i; failure === undefined && (i = Atomics.add(next, 0, 1)) < jobs.length; ) {
+      finished(renderChunk(engine, image, jobs[i]));
+      if (own.workers.length > 0) await new Promise(setImmediate);
     }
+    await helping;
+  } finally {
+    if (!pool) await own.close();
   }
   results.sort((a, b) => a.rowStart - b.rowStart);
 
@@ -202,35 +180,25 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
   return {sim, image, omegaSum, interpolationExit: firstExit?.exit};
 }
 
-function runOnWorkers(req: FrameRequest, shared: SharedArrayBuffer, sim: Simulation, jobs: ChunkJob[], pool: WorkerPool, progress: (r: ChunkResult) => void): Promise<ChunkResult[]> {
+/** Hand the frame to every worker; resolves when all have run out of chunks. */
+function runOnWorkers(req: FrameRequest, sim: Simulation, shared: SharedArrayBuffer, next: Int32Array, jobs: ChunkJob[], pool: WorkerPool, finished: (r: ChunkResult) => void): Promise<void> {
   const structureFactors = {hkl: sim.hkl, hklSource: sim.hklSource};
   return new Promise((resolvePromise, reject) => {
-    const results: ChunkResult[] = [];
-    let next = 0;
     let live = pool.workers.length;
     const fail = (e: unknown) => {
       for (const w of pool.workers) void w.terminate();
       reject(e instanceof Error ? e : new Error(String(e)));
     };
     if (pool.failure) return fail(pool.failure);
+    if (live === 0) return resolvePromise();
     for (const w of pool.workers) {
-      const feed = () => {
-        if (next < jobs.length) w.postMessage(jobs[next++]);
-        else {
-          w.postMessage(null);
-          if (--live === 0) resolvePromise(results);
-        }
-      };
-      w.on('message', (m: {ready?: boolean; result?: ChunkResult; error?: string}) => {
+      w.on('message', (m: {result?: ChunkResult; done?: boolean; error?: string}) => {
         if (m.error) return fail(new Error(m.error));
-        if (m.result) {
-          results.push(m.result);
-          progress(m.result);
-        }
-        feed();
+        if (m.result) finished(m.result);
+        if (m.done && --live === 0) resolvePromise();
       });
       w.on('error', fail);
-      w.postMessage({req, shared, structureFactors});
+      w.postMessage({req, shared, structureFactors, next: next.buffer, jobs});
     }
   });
 }

@@ -1,0 +1,31 @@
+/**
+ * Render workers, started as soon as their number is known: a worker's start-up (Node's worker
+ * bootstrap and module loading, ~0.13 s) then overlaps the main thread's own loading and set-up
+ * instead of following it. This module loads nothing else, so the CLI can start the workers
+ * before it loads the engine. They wait for `renderFrame` (render.ts) to hand them the frame.
+ */
+import {Worker} from 'node:worker_threads';
+
+export class WorkerPool {
+  readonly workers: Worker[] = [];
+  /** an error a worker raised before the frame was handed over */
+  failure?: Error;
+
+  constructor(count = 0) {
+    this.grow(count);
+  }
+
+  grow(count: number): void {
+    while (this.workers.length < count) {
+      const w = new Worker(new URL('./render-worker.js', import.meta.url));
+      // a worker that fails while idle must not crash the process: keep the error for renderFrame
+      w.on('error', (e) => (this.failure ??= e));
+      this.workers.push(w);
+    }
+  }
+
+  /** Stop every worker (those that finished a frame have exited already). */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

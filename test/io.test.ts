@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 
-import {FileWriteError, makeFolders, removeFolders, writeFileAtomic, writeFilesAtomic} from '../src/io/atomic.js';
+import {FileWriteError, makeFolders, removeFolders, StagingBatch, writeFileAtomic, writeFilesAtomic} from '../src/io/atomic.js';
 import {decodeFloatImage, encodeFloatImage, readFloatImage, writeFloatImage} from '../src/io/floatimage.js';
 import {encodePgm} from '../src/io/pgm.js';
 import {cAtof, encodeSmv, parseSmv, readSmv, smvValueOf} from '../src/io/smv.js';
@@ -78,6 +78,55 @@ describe('io', () => {
       expect(readdirSync(sub).sort()).to.deep.equal(['a', 'plain']);
       await writeFilesAtomic([{path: join(sub, 'a'), data: 'new a'}]);
       expect(readFileSync(join(sub, 'a'), 'utf8')).to.equal('new a');
+    });
+    it('StagingBatch.stream: pieces written out of order make the whole file, committed in the order opened', async () => {
+      const sub = join(dir, 'stream');
+      mkdirSync(sub);
+      writeFileSync(join(sub, 'same'), 'old');
+      const batch = new StagingBatch();
+      const streamed = batch.stream(join(sub, 'same'));
+      streamed.write(Buffer.from('world'), 6);
+      streamed.write(Buffer.from('hello '), 0);
+      batch.stage(join(sub, 'other'), 'x');
+      streamed.end();
+      // nothing is visible before the commit; then the stream (opened first) and the file staged after it
+      expect(readFileSync(join(sub, 'same'), 'utf8')).to.equal('old');
+      await batch.commit();
+      expect(readFileSync(join(sub, 'same'), 'utf8')).to.equal('hello world');
+      expect(readFileSync(join(sub, 'other'), 'utf8')).to.equal('x');
+      expect(readdirSync(sub).sort()).to.deep.equal(['other', 'same']);
+    });
+
+    it('StagingBatch: a stream that cannot be written fails the commit, names its target and changes nothing', async () => {
+      const sub = join(dir, 'stream-bad');
+      mkdirSync(sub);
+      writeFileSync(join(sub, 'a'), 'old a');
+      const batch = new StagingBatch();
+      batch.stage(join(sub, 'a'), 'new a');
+      const bad = join(sub, 'missing', 'f.bin');
+      const streamed = batch.stream(bad);
+      streamed.write(Buffer.from('rows'), 0);
+      streamed.end();
+      let caught: unknown;
+      try {
+        await batch.commit();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).to.be.instanceOf(FileWriteError);
+      expect((caught as FileWriteError).path).to.equal(bad);
+      expect(readFileSync(join(sub, 'a'), 'utf8')).to.equal('old a');
+      expect(readdirSync(sub)).to.deep.equal(['a']);
+    });
+
+    it('StagingBatch.discard: a caller that fails mid-way leaves no temporary file, even of an unfinished stream', async () => {
+      const sub = join(dir, 'stream-discard');
+      mkdirSync(sub);
+      const batch = new StagingBatch();
+      batch.stage(join(sub, 'a'), 'a');
+      batch.stream(join(sub, 'b')).write(Buffer.from('part'), 0);
+      await batch.discard();
+      expect(readdirSync(sub)).to.deep.equal([]);
     });
   });
 

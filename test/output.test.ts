@@ -80,7 +80,13 @@ describe('output (against the C images and stdout)', () => {
     it(`${name}: ${hasInt ? 'summary lines, int.img, image.pgm' : 'summary lines (no C images kept)'}${c.seed !== undefined ? ', noise.img' : ''}`, () => {
       if (c.floatPath === undefined) throw new Error('no float image');
       const image = readFloatImage(c.floatPath, c.fpixels, c.spixels);
-      const stats = statsFromImage(image, {fpixels: c.fpixels, spixels: c.spixels, roi: c.roi, oversample: c.oversample, pixelSizeM: c.pixelSizeM});
+      const layout = {fpixels: c.fpixels, spixels: c.spixels, roi: c.roi, oversample: c.oversample, pixelSizeM: c.pixelSizeM};
+      const stats = statsFromImage(image, layout);
+      // in instalments of rows, as simulate gathers them while the frame renders: the same, bit for bit
+      const inParts = new RenderStats();
+      const cuts = [0, 1, Math.floor(c.spixels / 3), Math.floor(c.spixels / 3) + 1, c.spixels];
+      for (let i = 1; i < cuts.length; i++) statsFromImage(image, layout, [cuts[i - 1], cuts[i]], inParts);
+      expect({...inParts}).to.deep.equal({...stats});
       const cInt = hasInt ? readSmv(caseFile(name, 'int.img')) : undefined;
       // Without a C header (supervisor), the header is irrelevant to what is compared.
       const header: SmvHeaderParams = cInt

@@ -2,6 +2,7 @@ import {expect} from 'chai';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {runSimulate} from '../src/cli/simulate.js';
+import {planChunks} from '../src/engine/render.js';
 import {parseSmv} from '../src/io/smv.js';
 import {caseFile, readMaybeGz, traceCases} from './helpers/paths.js';
 import {inputsFolder, meta, removeFolder, runPreArgs} from './helpers/workdir.js';
@@ -97,7 +98,8 @@ describe('simulate: the worker count does not change a byte', function () {
   for (const name of Object.keys(extra)) {
     it(name, async () => {
       const outputs: Buffer[][] = [];
-      for (const workers of [1, 2]) {
+      // 1: this thread alone; 2 and 3: with one and two worker threads taking chunks alongside
+      for (const workers of [1, 2, 3]) {
         const dir = inputsFolder();
         try {
           const m = meta(name);
@@ -107,7 +109,24 @@ describe('simulate: the worker count does not change a byte', function () {
           removeFolder(dir);
         }
       }
-      outputs[0].forEach((b, i) => expect(b.equals(outputs[1][i]), `file ${i}`).to.equal(true));
+      for (const other of outputs.slice(1)) outputs[0].forEach((b, i) => expect(b.equals(other[i]), `file ${i}`).to.equal(true));
     });
   }
+});
+
+describe('planChunks', () => {
+  it('covers every row once, in order, in chunks that never grow', () => {
+    for (const [rows, workers] of [[1, 1], [7, 3], [100, 2], [2527, 2], [4096, 8]]) {
+      const chunks = planChunks(rows, workers);
+      expect(chunks[0][0]).to.equal(0);
+      expect(chunks[chunks.length - 1][1]).to.equal(rows);
+      for (let i = 0; i < chunks.length; i++) {
+        expect(chunks[i][1]).to.be.greaterThan(chunks[i][0]);
+        if (i > 0) {
+          expect(chunks[i][0]).to.equal(chunks[i - 1][1]);
+          expect(chunks[i][1] - chunks[i][0]).to.be.at.most(chunks[i - 1][1] - chunks[i - 1][0]);
+        }
+      }
+    }
+  });
 });

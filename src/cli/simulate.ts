@@ -124,6 +124,9 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
     const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
     const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, sim, {workers, pool, onFinalRows, onProgress: bar ? (done, rows) => bar.update(done, rows) : undefined});
     floatFile.end();
+    // one turn of the event loop hands the float image's last writes and fsync to the I/O
+    // threads, where they overlap the int image's computation below
+    await new Promise(setImmediate);
     bar?.done();
     if (frame.interpolationExit) {
       const x = frame.interpolationExit;

@@ -26,11 +26,23 @@ export interface RunState {
   interpolationExit?: {h: number; k: number; l: number; h0: number; k0: number; l0: number};
 }
 
-export interface PixelResult {
+/** The last rendered pixel. Its doubles live in a typed array: storing them never allocates. */
+export class PixelResult {
+  private readonly slots = new Float64Array(2);
   /** what C adds to floatimage[] for this pixel (a double, before the float32 store) */
-  value: number;
+  get value(): number {
+    return this.slots[0];
+  }
+  set value(v: number) {
+    this.slots[0] = v;
+  }
   /** this pixel's contribution to C's omega_sum statistic */
-  omegaSum: number;
+  get omegaSum(): number {
+    return this.slots[1];
+  }
+  set omegaSum(v: number) {
+    this.slots[1] = v;
+  }
 }
 
 export class PixelEngine {
@@ -39,7 +51,7 @@ export class PixelEngine {
   /** ... and for every later phi loop (they differ only in c-parity mode) */
   private readonly cellsLater: Float64Array;
   private readonly pos: Vec3 = [0, 0, 0];
-  private readonly result: PixelResult = {value: 0, omegaSum: 0};
+  private readonly result = new PixelResult();
   private readonly incident: Vec3 = [0, 0, 0];
   private readonly diffracted: Vec3 = [0, 0, 0];
   private readonly polarAxis: Vec3;

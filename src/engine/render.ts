@@ -48,7 +48,8 @@ export interface FrameResult {
 export function renderChunk(engine: PixelEngine, image: Float32Array, job: ChunkJob, firstPixel = -1, lastPixel = Infinity): ChunkResult {
   const {fpixels} = engine.sim.detector;
   const st: RunState = {phiLoopHasRun: job.phiLoopHasRun, interpolate: job.interpolate};
-  let omegaSum = 0;
+  // a typed-array slot, not a local: V8 kept this running sum as a heap number, one per pixel
+  const omegaSum = new Float64Array(1);
   let exitPixel = -1;
   for (let s = job.rowStart; s < job.rowEnd; s++) {
     for (let f = 0; f < fpixels; f++) {
@@ -57,11 +58,11 @@ export function renderChunk(engine: PixelEngine, image: Float32Array, job: Chunk
       const wasOn = st.interpolate;
       const r = engine.render(s, f, st);
       image[idx] = Math.fround(r.value);
-      omegaSum += r.omegaSum;
+      omegaSum[0] += r.omegaSum;
       if (wasOn && !st.interpolate) exitPixel = idx;
     }
   }
-  return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum, exitPixel, exit: st.interpolationExit};
+  return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum: omegaSum[0], exitPixel, exit: st.interpolationExit};
 }
 
 /** Raster index of the first rendered pixel that runs a phi loop (-1: none does). */

@@ -102,7 +102,7 @@ export function defaultWorkers(evaluations: number): number {
 export interface RenderOptions {
   /** threads that render: this one and workers - 1 worker threads */
   workers: number;
-  /** worker threads started earlier; grown to `workers - 1` if smaller, and closed by the caller */
+  /** worker threads started earlier; grown to `workers - 1` if smaller; closed once the frame is rendered */
   pool?: WorkerPool;
   onProgress?: (rowsDone: number, rows: number) => void;
   /**
@@ -140,9 +140,11 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
   };
 
   const results: ChunkResult[] = [];
-  const finished = (r: ChunkResult) => {
+  /** record a chunk; true once every chunk is in */
+  const finished = (r: ChunkResult): boolean => {
     results.push(r);
     progress(r);
+    return results.length === jobs.length;
   };
   // chunks are taken from a shared counter, first come first served, by the workers and by this
   // thread too (one worker fewer to start); between its chunks this thread lets the workers'
@@ -154,13 +156,15 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
     const helping = runOnWorkers(req, sim, shared, next, jobs, own, finished);
     let failure: unknown;
     helping.catch((e: unknown) => (failure = e));
+    let complete = jobs.length === 0;
     for (let i; failure === undefined && (i = Atomics.add(next, 0, 1)) < jobs.length; ) {
-      finished(renderChunk(engine, image, jobs[i]));
+      complete = finished(renderChunk(engine, image, jobs[i]));
       if (own.workers.length > 0) await new Promise(setImmediate);
     }
-    await helping;
+    if (!complete) await helping;
   } finally {
-    if (!pool) await own.close();
+    // every chunk is in: a worker still starting up (a small frame) is not waited for
+    await own.close();
   }
   results.sort((a, b) => a.rowStart - b.rowStart);
 
@@ -181,8 +185,8 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
   return {sim, image, omegaSum, interpolationExit: firstExit?.exit};
 }
 
-/** Hand the frame to every worker; resolves when all have run out of chunks. */
-function runOnWorkers(req: FrameRequest, sim: Simulation, shared: SharedArrayBuffer, next: Int32Array, jobs: ChunkJob[], pool: WorkerPool, finished: (r: ChunkResult) => void): Promise<void> {
+/** Hand the frame to every worker; resolves when a worker's chunk completes the frame, or all have run out of chunks. */
+function runOnWorkers(req: FrameRequest, sim: Simulation, shared: SharedArrayBuffer, next: Int32Array, jobs: ChunkJob[], pool: WorkerPool, finished: (r: ChunkResult) => boolean): Promise<void> {
   const structureFactors = {hkl: sim.hkl, hklSource: sim.hklSource};
   return new Promise((resolvePromise, reject) => {
     let live = pool.workers.length;
@@ -195,7 +199,7 @@ function runOnWorkers(req: FrameRequest, sim: Simulation, shared: SharedArrayBuf
     for (const w of pool.workers) {
       w.on('message', (m: {result?: ChunkResult; done?: boolean; error?: string}) => {
         if (m.error) return fail(new Error(m.error));
-        if (m.result) finished(m.result);
+        if (m.result && finished(m.result)) resolvePromise();
         if (m.done && --live === 0) resolvePromise();
       });
       w.on('error', fail);

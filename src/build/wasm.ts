@@ -14,7 +14,7 @@ const to = join(root, 'dist', 'src', 'engine');
 const wabt = await wabtInit();
 mkdirSync(to, {recursive: true});
 for (const name of readdirSync(from).filter((f) => f.endsWith('.wat'))) {
-  const module = wabt.parseWat(name, readFileSync(join(from, name), 'utf8'), {simd: true});
+  const module = wabt.parseWat(name, readFileSync(join(from, name), 'utf8'), {simd: true, bulk_memory: true});
   module.validate();
   const {buffer} = module.toBinary({});
   module.destroy();

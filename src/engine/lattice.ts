@@ -15,7 +15,7 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   sincg(x: number, N: number): number;
   configure(Na: number, Nb: number, Nc: number, square: number, defaultF: number, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, kStride: number, lStride: number, grid: number): void;
-  steps(sx: number, sy: number, sz: number, cells: number, count: number): void;
+  steps(sx: number, sy: number, sz: number, cells: number, count: number, same: number): void;
 }
 
 const instantiate = () => new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
@@ -46,6 +46,7 @@ export class LatticeKernel {
   readonly records: Float64Array;
   private readonly exports: KernelExports;
   private readonly tableOffsets: number[] = [];
+  private readonly sameOffsets: number[] = [];
   private readonly stepCounts: number[] = [];
 
   constructor(cfg: LatticeConfig) {
@@ -56,6 +57,11 @@ export class LatticeKernel {
       this.tableOffsets.push(bytes);
       this.stepCounts.push(t.length / 9);
       bytes += t.byteLength;
+    }
+    const sames = cfg.tables.map(sameSteps);
+    for (const same of sames) {
+      this.sameOffsets.push(bytes);
+      bytes += same.byteLength;
     }
     const g = cfg.grid && cfg.grid.count ? cfg.grid : undefined;
     const gridOffset = bytes;
@@ -69,6 +75,7 @@ export class LatticeKernel {
     }
     const heap = new Float64Array(memory.buffer);
     cfg.tables.forEach((t, i) => heap.set(t, this.tableOffsets[i] / 8));
+    sames.forEach((same, i) => new Int32Array(memory.buffer, this.sameOffsets[i], same.length).set(same));
     if (g) heap.set(g.F, gridOffset / 8);
     // no grid: an empty index range sends every lookup to defaultF
     const [hMin, hMax, kMin, kMax, lMin, lMax] = g ? [g.hMin, g.hMax, g.kMin, g.kMax, g.lMin, g.lMax] : [0, -1, 0, -1, 0, -1];
@@ -78,6 +85,24 @@ export class LatticeKernel {
 
   /** Fill `records` with every step of cell table `table` for scattering vector (sx, sy, sz). */
   run(table: number, sx: number, sy: number, sz: number): void {
-    this.exports.steps(sx, sy, sz, this.tableOffsets[table], this.stepCounts[table]);
+    this.exports.steps(sx, sy, sz, this.tableOffsets[table], this.stepCounts[table], this.sameOffsets[table]);
   }
+}
+
+/**
+ * For each step, an earlier step whose 9 cell doubles are bit for bit the same (-1 if none): the
+ * kernel copies that step's record instead of evaluating the same numbers again.
+ */
+function sameSteps(table: Float64Array): Int32Array {
+  const bits = new BigUint64Array(table.buffer, table.byteOffset, table.length);
+  const steps = table.length / 9;
+  const same = new Int32Array(steps).fill(-1);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < steps; i++) {
+    const key = bits.subarray(9 * i, 9 * i + 9).join(',');
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else same[i] = first;
+  }
+  return same;
 }

@@ -176,13 +176,24 @@
   ;; One record of 11 doubles per step, for `count` steps whose cells (a, b, c: 9 doubles, in
   ;; metres) start at byte `cells`: h k l, h0 k0 l0 (C's ceil(x - 0.5)), F_latt_a/b/c and F_latt
   ;; (square crystal only, else 1), F_cell from the nearest grid point (or defaultF).
-  (func (export "steps") (param $sx f64) (param $sy f64) (param $sz f64) (param $cells i32) (param $count i32)
-    (local $rec i32) (local $end i32)
-    (local $h f64) (local $k f64) (local $l f64) (local $h0 f64) (local $invPio2 f64) (local $l0 f64)
+  ;; `same` points to one i32 per step: -1, or an earlier step with bit-identical cells, whose
+  ;; record is copied (C evaluates it again, to the same bits: with C-PARITY-001 the zero-angle
+  ;; phi step reuses the last step's cell).
+  (func (export "steps") (param $sx f64) (param $sy f64) (param $sz f64) (param $cells i32) (param $count i32) (param $same i32)
+    (local $rec i32) (local $end i32) (local $from i32)
+    (local $h f64) (local $k f64) (local $l f64) (local $h0 f64) (local $k0 f64) (local $l0 f64)
     (local $fa f64) (local $fb f64) (local $fc f64) (local $F f64)
     (local.set $end (i32.add (local.get $cells) (i32.mul (local.get $count) (i32.const 72))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $cells) (local.get $end)))
+      (local.set $from (i32.load (local.get $same)))
+      (if (i32.ge_s (local.get $from) (i32.const 0))
+        (then
+          (memory.copy (local.get $rec) (i32.mul (local.get $from) (i32.const 88)) (i32.const 88))
+          (local.set $rec (i32.add (local.get $rec) (i32.const 88)))
+          (local.set $cells (i32.add (local.get $cells) (i32.const 72)))
+          (local.set $same (i32.add (local.get $same) (i32.const 4)))
+          (br $next)))
       (local.set $h (f64.add (f64.add (f64.mul (f64.load offset=0 (local.get $cells)) (local.get $sx))
         (f64.mul (f64.load offset=8 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=16 (local.get $cells)) (local.get $sz))))
       (local.set $k (f64.add (f64.add (f64.mul (f64.load offset=24 (local.get $cells)) (local.get $sx))
@@ -190,7 +201,7 @@
       (local.set $l (f64.add (f64.add (f64.mul (f64.load offset=48 (local.get $cells)) (local.get $sx))
         (f64.mul (f64.load offset=56 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=64 (local.get $cells)) (local.get $sz))))
       (local.set $h0 (f64.ceil (f64.sub (local.get $h) (f64.const 0.5))))
-      (local.set $invPio2 (f64.ceil (f64.sub (local.get $k) (f64.const 0.5))))
+      (local.set $k0 (f64.ceil (f64.sub (local.get $k) (f64.const 0.5))))
       (local.set $l0 (f64.ceil (f64.sub (local.get $l) (f64.const 0.5))))
       (if (global.get $square)
         (then
@@ -201,13 +212,13 @@
       (local.set $F (global.get $defaultF))
       (if (i32.and (i32.and
             (i32.and (f64.le (local.get $h0) (global.get $hMax)) (f64.ge (local.get $h0) (global.get $hMin)))
-            (i32.and (f64.le (local.get $invPio2) (global.get $kMax)) (f64.ge (local.get $invPio2) (global.get $kMin))))
+            (i32.and (f64.le (local.get $k0) (global.get $kMax)) (f64.ge (local.get $k0) (global.get $kMin))))
             (i32.and (f64.le (local.get $l0) (global.get $lMax)) (f64.ge (local.get $l0) (global.get $lMin))))
         (then (local.set $F (f64.load (i32.add (global.get $grid) (i32.shl
           (i32.add
             (i32.mul
               (i32.add (i32.mul (i32.trunc_f64_s (f64.sub (local.get $h0) (global.get $hMin))) (global.get $kStride))
-                       (i32.trunc_f64_s (f64.sub (local.get $invPio2) (global.get $kMin))))
+                       (i32.trunc_f64_s (f64.sub (local.get $k0) (global.get $kMin))))
               (global.get $lStride))
             (i32.trunc_f64_s (f64.sub (local.get $l0) (global.get $lMin))))
           (i32.const 3)))))))
@@ -215,7 +226,7 @@
       (f64.store offset=8 (local.get $rec) (local.get $k))
       (f64.store offset=16 (local.get $rec) (local.get $l))
       (f64.store offset=24 (local.get $rec) (local.get $h0))
-      (f64.store offset=32 (local.get $rec) (local.get $invPio2))
+      (f64.store offset=32 (local.get $rec) (local.get $k0))
       (f64.store offset=40 (local.get $rec) (local.get $l0))
       (f64.store offset=48 (local.get $rec) (local.get $fa))
       (f64.store offset=56 (local.get $rec) (local.get $fb))
@@ -225,5 +236,6 @@
       (f64.store offset=80 (local.get $rec) (local.get $F))
       (local.set $rec (i32.add (local.get $rec) (i32.const 88)))
       (local.set $cells (i32.add (local.get $cells) (i32.const 72)))
+      (local.set $same (i32.add (local.get $same) (i32.const 4)))
       (br $next))))
 )

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: wall time, pixels per second and peak memory of full-frame renders, and of
  * one harness trace. With NB_C_BIN naming a C nanoBragg, runs it on the same arguments and
- * thread count (OMP_NUM_THREADS), alternating with ours, and prints the ratio. A script, not a test.
+ * thread count (OMP_NUM_THREADS), in back-to-back pairs with ours, and prints the ratio of the
+ * best times and the median ratio of the pairs. A script, not a test.
  *
  * Options (environment): BENCH_WORKERS (default 2), BENCH_REPEAT (default 2), BENCH_CASES
  * (comma list, default supervisor,simple_cubic,mosaic).
@@ -47,9 +48,13 @@ for (const name of cases) {
   const args = [...meta.args, '-floatfile', 'float.bin', '-nopgm', '-noprogress'];
   const ours: Timing[] = [];
   const theirs: Timing[] = [];
+  const runOurs = () => ours.push(timed('node', [cli, 'simulate', '--phi-mode', 'c-parity', '--workers', String(workers), '--', ...args]));
+  const runC = () => theirs.push(timed(cBin!, args, {...process.env, OMP_NUM_THREADS: String(workers)}));
   for (let i = 0; i < repeat; i++) {
-    ours.push(timed('node', [cli, 'simulate', '--phi-mode', 'c-parity', '--workers', String(workers), '--', ...args]));
-    if (cBin) theirs.push(timed(cBin, args, {...process.env, OMP_NUM_THREADS: String(workers)}));
+    // pairs run back to back, in alternating order, so that the host's drift cancels
+    if (!cBin) runOurs();
+    else if (i % 2 === 0) (runOurs(), runC());
+    else (runC(), runOurs());
   }
   const best = (t: Timing[]) => t.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const o = best(ours);
@@ -57,7 +62,9 @@ for (const name of cases) {
   let line = `${name.padEnd(14)} ${meta.fpixels}x${meta.spixels}  ours ${fmt(o.seconds)} s  ${fmt(pixels / o.seconds / 1e6)} Mpx/s  peak ${fmt(o.maxRssMb, 0)} MB`;
   if (cBin) {
     const c = best(theirs);
-    line += `  C ${fmt(c.seconds)} s  ratio ours/C ${fmt(o.seconds / c.seconds)}`;
+    const pairs = ours.map((t, i) => t.seconds / theirs[i].seconds).sort((a, b) => a - b);
+    const median = pairs.length % 2 ? pairs[(pairs.length - 1) / 2] : (pairs[pairs.length / 2 - 1] + pairs[pairs.length / 2]) / 2;
+    line += `  C ${fmt(c.seconds)} s  ratio ours/C ${fmt(o.seconds / c.seconds)} (best/best; median of the ${pairs.length} back-to-back pairs ${fmt(median)})`;
   }
   console.log(line);
 }

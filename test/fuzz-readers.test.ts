@@ -14,7 +14,7 @@ import {join} from 'node:path';
 import {parseColumns} from '../src/engine/beam.js';
 import {parseMatText} from '../src/engine/crystal.js';
 import {UserError} from '../src/engine/errors.js';
-import {decodeFdump, encodeFdump, parseHklText} from '../src/engine/hkl.js';
+import {decodeFdump, encodeFdump, gridIndex, parseHklText} from '../src/engine/hkl.js';
 import {parseSmvHeaderSource} from '../src/engine/smvheader.js';
 import {parseSmv} from '../src/io/smv.js';
 import {compareParsedTraces} from '../src/trace/compare.js';
@@ -155,6 +155,28 @@ describe('fuzz: input readers never crash, they return or say what is wrong', fu
     const real = [firstLines(join(TRACES, 'inputs', 'scaled.hkl'), 200), firstLines(join(TRACES, 'inputs', 'grid.hkl'), 200), readFileSync(join(TRACES, 'inputs', 'sparse.hkl'))];
     const rejected = holds((buf) => parseHklText(buf.toString('latin1'), 'fuzz.hkl', 0), 'fuzz.hkl', 13, N, real);
     expect(rejected).to.be.greaterThan(N / 10);
+  });
+
+  it('HKL text reader: every structure factor is the double Number() reads from its text', () => {
+    // the reader's own decimal path must agree bit for bit, whatever the form of the number
+    let seed = 2024;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const digits = (n: number) => Array.from({length: n}, () => String(rand(10))).join('');
+    const fixed = ['23.00', '-0', '-0.00', '+1.5', '1.', '.5', '-.5', '0.1', '2.675', '1.005', '123456789012345', '1234567.89012345', '9007199254740993', '1e3', '31.39'];
+    const tokens = [...fixed];
+    for (let i = 0; i < 20000; i++) {
+      const sign = ['', '-', '+'][rand(3)];
+      const whole = digits(rand(9));
+      const frac = digits(rand(9));
+      tokens.push(`${sign}${whole || (frac ? '' : '0')}${rand(4) === 0 && !frac ? '' : '.'}${frac}${rand(20) === 0 ? 'e' + (rand(7) - 3) : ''}`);
+    }
+    const text = tokens.map((t, i) => `${i} 0 0 ${t}`).join('\n');
+    const grid = parseHklText(text, 'decimals.hkl', 0);
+    const bad = tokens.filter((t, i) => !Object.is(grid.F[gridIndex(grid, i, 0, 0)], Number(t)));
+    expect(bad.slice(0, 5)).to.deep.equal([]);
   });
 
   it('Fdump.bin reader', () => {

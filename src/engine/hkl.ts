@@ -74,6 +74,8 @@ export function parseHklText(text: string, path: string, defaultF: number): HklG
  * Flat [h, k, l, F, ...] from the text, one reflection per non-blank line. A hand-rolled
  * tokenizer: HKL files reach millions of lines and this runs on every harness call.
  */
+const POW10 = Array.from({length: 16}, (_, i) => 10 ** i);
+
 function parseHklRows(text: string, path: string): Float64Array {
   // a typed array grown by doubling: a 4-argument Array push was most of the parse time
   let out = new Float64Array(4096);
@@ -92,10 +94,13 @@ function parseHklRows(text: string, path: string): Float64Array {
         continue;
       }
       const start = pos;
-      // plain integers (the h k l columns) are read here; anything else goes through Number()
+      // plain decimals of up to 15 digits (h k l, and F as files write it) are read here: their
+      // digits over a power of ten is exact over exact, rounded once, so it equals what Number()
+      // gives; anything else (exponents, more digits) goes through Number()
       const negative = c === 45;
       if (negative || c === 43) pos++;
       let digits = 0;
+      let dot = -1;
       let int = 0;
       while (pos < n) {
         const d = text.charCodeAt(pos);
@@ -103,11 +108,13 @@ function parseHklRows(text: string, path: string): Float64Array {
         if (d >= 48 && d <= 57 && digits >= 0) {
           int = int * 10 + (d - 48);
           digits++;
-        } else digits = -1;
+        } else if (d === 46 && dot < 0 && digits >= 0) dot = digits;
+        else digits = -1;
         pos++;
       }
       if (count < 4) {
-        const v = digits > 0 && digits < 16 ? (negative ? -int : int) : Number(text.slice(start, pos));
+        const plain = digits > 0 && digits < 16;
+        const v = plain ? (negative ? -int : int) / POW10[dot < 0 ? 0 : digits - dot] : Number(text.slice(start, pos));
         if (!Number.isFinite(v)) count = -1000;
         else fields[count] = v;
       }

@@ -61,7 +61,7 @@ export class LatticeKernel {
     const sames = cfg.tables.map(sameSteps);
     for (const same of sames) {
       this.sameOffsets.push(bytes);
-      bytes += same.byteLength;
+      bytes += 8 * Math.ceil(same.byteLength / 8); // the grid's doubles stay 8-byte aligned
     }
     const g = cfg.grid && cfg.grid.count ? cfg.grid : undefined;
     const gridOffset = bytes;

@@ -1,5 +1,6 @@
 import {expect} from 'chai';
-import {sincg} from '../src/engine/lattice.js';
+import {parseHklText} from '../src/engine/hkl.js';
+import {LatticeKernel, REC, sincg} from '../src/engine/lattice.js';
 
 // The wasm sincg must give exactly what sin(N x)/sin(x) gives with Math.sin, for every argument:
 // the byte-identical frames depend on it. Failures are reported with the argument, as hex.
@@ -58,5 +59,36 @@ describe('sincg (wasm, two sines at once)', () => {
     ];
     expect(mismatches(special)).to.deep.equal([]);
     expect(sincg(0, 36)).to.equal(36);
+  });
+});
+
+describe('lattice kernel (one call: every step of a scattering vector)', () => {
+  // three steps; the third repeats the first bit for bit, as the zero-angle phi step does under
+  // C-PARITY-001
+  const a = [5e-9, 1e-10, 0, -2e-10, 6e-9, 3e-10, 0, 1e-10, 7e-9];
+  const b = a.map((x, i) => (i % 4 === 0 ? x * 1.001 : x));
+  const table = Float64Array.from([...a, ...b, ...a]);
+  const grid = parseHklText('0 0 0 10\n1 2 3 20.5\n-1 0 2 30\n', 'k.hkl', 0);
+  const kernel = new LatticeKernel({tables: [table], Na: 36, Nb: 47, Nc: 29, square: true, grid, defaultF: 0});
+  // near the (1, 2, 3) reflection for the first and third steps
+  const S: [number, number, number] = [1.976e8, 3.205e8, 4.211e8];
+  kernel.run(0, ...S);
+  const record = (step: number) => Array.from(kernel.records.subarray(step * REC.size, (step + 1) * REC.size));
+
+  it('computes each step as the pixel loop defines it: h = a.S, F_latt = product of sincg(pi h, N), nearest F', () => {
+    for (let step = 0; step < 3; step++) {
+      const c = table.subarray(9 * step, 9 * step + 9);
+      const [h, k, l] = [0, 3, 6].map((o) => c[o] * S[0] + c[o + 1] * S[1] + c[o + 2] * S[2]);
+      const [h0, k0, l0] = [h, k, l].map((x) => Math.ceil(x - 0.5));
+      const [Fa, Fb, Fc] = [sincg(Math.PI * h, 36), sincg(Math.PI * k, 47), sincg(Math.PI * l, 29)];
+      const F = h0 === 1 && k0 === 2 && l0 === 3 ? 20.5 : h0 === -1 && k0 === 0 && l0 === 2 ? 30 : h0 === 0 && k0 === 0 && l0 === 0 ? 10 : 0;
+      expect(record(step)).to.deep.equal([h, k, l, h0, k0, l0, Fa, Fb, Fc, Fa * Fb * Fc, F]);
+    }
+    expect(record(0)[REC.Fcell]).to.equal(20.5);
+  });
+
+  it('a step whose cells repeat an earlier step bit for bit gets the same record', () => {
+    expect(record(2)).to.deep.equal(record(0));
+    expect(record(1)).to.not.deep.equal(record(0));
   });
 });

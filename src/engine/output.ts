@@ -16,9 +16,7 @@
  * OpenMP thread; with several, C's sum order, and so its last bits, vary).
  */
 import {cprintf, formatG} from '../util/cformat.js';
-import {resolve} from 'node:path';
 
-import {writeFileAtomic} from '../io/atomic.js';
 import {encodeFloatImage} from '../io/floatimage.js';
 import {encodePgm} from '../io/pgm.js';
 import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderParams, allocateNanoBraggSmv, smvBytes} from '../io/smv.js';
@@ -336,18 +334,6 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
     out.noise = noise;
   }
   return out;
-}
-
-/**
- * Carry out the steps: print each line, write each file atomically (relative
- * names resolve against `dir`). Stops at the first failed write, after its
- * "writing" line, as C does.
- */
-export async function emitOutputs(out: RenderOutputs, print: (line: string) => void, dir = '.'): Promise<void> {
-  for (const step of out.steps) {
-    if (step.kind === 'line') print(step.text);
-    else await writeFileAtomic(resolve(dir, step.name), step.bytes);
-  }
 }
 
 function checkSize(length: number, fpixels: number, spixels: number, what: string): void {

@@ -7,7 +7,6 @@ import {readFileSync} from 'node:fs';
 import {gunzipSync} from 'node:zlib';
 
 import {MalformedInputError} from '../engine/errors.js';
-import {writeFileAtomic} from './atomic.js';
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -53,9 +52,4 @@ export function readFloatImage(path: string, fpixels: number, spixels: number): 
     }
   }
   return decodeFloatImage(bytes, fpixels, spixels, path);
-}
-
-/** Write a float image atomically. */
-export async function writeFloatImage(path: string, image: Float32Array): Promise<void> {
-  await writeFileAtomic(path, encodeFloatImage(image));
 }

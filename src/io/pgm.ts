@@ -3,7 +3,6 @@
  * carrying the scale, then one byte per pixel in raster order.
  */
 import {formatG} from '../util/cformat.js';
-import {writeFileAtomic} from './atomic.js';
 
 /** Header and pixel bytes of the PGM file, identical to the C output. */
 export function encodePgm(fpixels: number, spixels: number, pixels: Uint8Array, pgmScale: number): Buffer {
@@ -13,8 +12,4 @@ export function encodePgm(fpixels: number, spixels: number, pixels: Uint8Array, 
   // "%lg" is "%g" for printf.
   const header = `P5\n${fpixels} ${spixels}\n# pixels scaled by ${formatG(pgmScale)}\n255\n`;
   return Buffer.concat([Buffer.from(header, 'latin1'), pixels]);
-}
-
-export async function writePgm(path: string, fpixels: number, spixels: number, pixels: Uint8Array, pgmScale: number): Promise<void> {
-  await writeFileAtomic(path, encodePgm(fpixels, spixels, pixels, pgmScale));
 }

@@ -51,8 +51,7 @@ export function headerParams(sim: Simulation): SmvHeaderParams {
   };
 }
 
-/** Returns the exit code (0, or 9 for C's usage refusal); throws UserError on bad input. */
-/** The command: its parsed flags and the nanoBragg arguments. Returns the exit code. */
+/** The command: its parsed flags and the nanoBragg arguments. Returns the exit code (0, or 9 for C's usage refusal); throws UserError on bad input. */
 export async function simulateCommand(flags: FlagValues, passthrough: string[], pool?: WorkerPool): Promise<number> {
   const code = await runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as PhiMode, workers: flags.workers as number | undefined, json: flags.json === true, pool});
   if (code !== 0) printFailure('no structure factors or no unit cell (see usage above)');
@@ -97,11 +96,16 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   // files of an earlier run exactly as they were. Files are staged as soon as their bytes are
   // known, the float image row by row as the render finishes them. `flagOf` names the culprit.
   const batch = new StagingBatch();
-  const flagOf = new Map<string, string>();
-  const stage = (name: string, data: Uint8Array, flag: string) => {
-    flagOf.set(resolve(cwd, name), flag);
-    batch.stage(resolve(cwd, name), data);
-  };
+  const flagOf = new Map<string, string>(
+    [
+      [FDUMP_NAME, `${FDUMP_NAME} (the -hkl cache)`],
+      [s.noiseFile, '-noisefile'],
+      [s.pgmFile, '-pgmfile'],
+      [s.intFile, '-intfile'],
+      [s.floatFile, '-floatfile'],
+    ].map(([name, flag]) => [resolve(cwd, name), flag]),
+  );
+  const stage = (name: string, data: Uint8Array) => batch.stage(resolve(cwd, name), data);
   const d = sim.detector;
   let outputs: RenderOutputs;
   let workers: number;
@@ -109,11 +113,10 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   try {
     if (sim.hklSource === 'hkl' && sim.hkl) {
       // like C: cache the grid for the next run without -hkl (C writes it here, before rendering)
-      stage(FDUMP_NAME, encodeFdump(sim.hkl), `${FDUMP_NAME} (the -hkl cache)`);
+      stage(FDUMP_NAME, encodeFdump(sim.hkl));
       say(`writing dump file for next time: ${FDUMP_NAME}`);
     }
     const floatFile = batch.stream(resolve(cwd, s.floatFile));
-    flagOf.set(resolve(cwd, s.floatFile), '-floatfile');
     const stats = new RenderStats();
     const layout = {fpixels: d.fpixels, spixels: d.spixels, roi: d.roi, mask: s.mask, oversample: sim.oversample, pixelSizeM: d.pixelSizeM};
     const onFinalRows = (rowStart: number, rowEnd: number, image: Float32Array) => {
@@ -144,16 +147,11 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
       noise: s.calculateNoise ? {rng: sim.rng, seed: seedRef(s.seed)} : undefined,
       fileNames: {float: s.floatFile, int: s.intFile, pgm: s.pgmFile, noise: s.noiseFile},
     });
-    const flags = new Map([
-      [s.noiseFile, '-noisefile'],
-      [s.pgmFile, '-pgmfile'],
-      [s.intFile, '-intfile'],
-    ]);
     let floatStep = true; // the first file, staged already, row by row
     for (const step of outputs.steps) {
       if (step.kind === 'line') say(step.text);
       else if (floatStep) floatStep = false;
-      else stage(step.name, step.bytes, flags.get(step.name) ?? 'output');
+      else stage(step.name, step.bytes);
     }
   } catch (e) {
     await batch.discard();

@@ -37,11 +37,6 @@ export interface Roi {
   ymax: number;
 }
 
-/** The whole-detector ROI C uses when -roi is not given. */
-export function defaultRoi(fpixels: number, spixels: number): Roi {
-  return {xmin: 0, xmax: fpixels, ymin: 0, ymax: spixels};
-}
-
 /** The ROI clipped to the image, as inclusive index bounds: loops visit ROI pixels only. */
 function roiBounds(roi: Roi, fpixels: number, spixels: number): {f0: number; f1: number; s0: number; s1: number} {
   return {f0: Math.max(0, Math.ceil(roi.xmin)), f1: Math.min(fpixels - 1, Math.floor(roi.xmax)), s0: Math.max(0, Math.ceil(roi.ymin)), s1: Math.min(spixels - 1, Math.floor(roi.ymax))};

@@ -41,22 +41,13 @@ export function stateBefore(engine: PixelEngine, spixel: number, fpixel: number)
       const f = idx % fpixels;
       if (engine.isRendered(s, f)) engine.render(s, f, st);
     }
-    if (!st.interpolate) st.phiLoopHasRun = st.phiLoopHasRun || anyPhiLoopBefore(engine, target);
+    if (!st.interpolate) st.phiLoopHasRun = st.phiLoopHasRun || engine.firstPhiLoopPixel(target) >= 0;
     return st;
   }
-  st.phiLoopHasRun = anyPhiLoopBefore(engine, target);
+  st.phiLoopHasRun = engine.firstPhiLoopPixel(target) >= 0;
   return st;
 }
 
-function anyPhiLoopBefore(engine: PixelEngine, target: number): boolean {
-  const {fpixels} = engine.sim.detector;
-  for (let idx = 0; idx < target; idx++) {
-    const s = Math.floor(idx / fpixels);
-    const f = idx % fpixels;
-    if (engine.isRendered(s, f) && engine.runsPhiLoop(s, f)) return true;
-  }
-  return false;
-}
 
 export function tracePixel(opts: HarnessOptions): HarnessResult {
   const emitter = new TraceEmitter(opts.prefix);

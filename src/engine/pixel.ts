@@ -142,6 +142,20 @@ export class PixelEngine {
     return found;
   }
 
+  /**
+   * Raster index of the first rendered pixel, below `end`, that runs a phi loop (-1: none does):
+   * the pixel after which C-PARITY-001's carried cell is no longer the unrotated one.
+   */
+  firstPhiLoopPixel(end = this.sim.detector.fpixels * this.sim.detector.spixels): number {
+    const {fpixels} = this.sim.detector;
+    for (let idx = 0; idx < end; idx++) {
+      const s = Math.floor(idx / fpixels);
+      const f = idx % fpixels;
+      if (this.isRendered(s, f) && this.runsPhiLoop(s, f)) return idx;
+    }
+    return -1;
+  }
+
   /** Diffracted unit vectors of every sub-pixel and layer, in C's loop order; stop when fn says so. */
   private walkSubpixels(spixel: number, fpixel: number, fn: (dx: number, dy: number, dz: number) => boolean): void {
     const sim = this.sim;

@@ -65,17 +65,6 @@ export function renderChunk(engine: PixelEngine, image: Float32Array, job: Chunk
   return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum: omegaSum[0], exitPixel, exit: st.interpolationExit};
 }
 
-/** Raster index of the first rendered pixel that runs a phi loop (-1: none does). */
-function firstPhiLoopPixel(engine: PixelEngine): number {
-  const {fpixels, spixels} = engine.sim.detector;
-  for (let idx = 0; idx < fpixels * spixels; idx++) {
-    const s = Math.floor(idx / fpixels);
-    const f = idx % fpixels;
-    if (engine.isRendered(s, f) && engine.runsPhiLoop(s, f)) return idx;
-  }
-  return -1;
-}
-
 /**
  * Row ranges, shrinking as the frame nears its end ("guided" scheduling): big chunks keep
  * messaging rare, small last ones keep workers from idling while one finishes a big chunk.
@@ -118,7 +107,7 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
   const shared = new SharedArrayBuffer(4 * fpixels * spixels);
   const image = new Float32Array(shared);
   const engine = new PixelEngine(sim);
-  const firstPhi = firstPhiLoopPixel(engine);
+  const firstPhi = engine.firstPhiLoopPixel();
   const jobs: ChunkJob[] = planChunks(spixels, workers).map(([rowStart, rowEnd]) => ({
     rowStart,
     rowEnd,

@@ -31,11 +31,16 @@ export function threadBlocks(rows: number, threads: number): Array<[number, numb
   return out;
 }
 
-/** The first row of the thread block that holds `row`. */
+/** The first row of the thread block that holds `row` (0 <= row < rows), without listing the blocks. */
 export function blockStartRow(rows: number, threads: number, row: number): number {
-  const block = threadBlocks(rows, threads).find(([, end]) => row < end);
-  if (block === undefined) throw new RangeError(`row ${row} is outside the ${rows} rows`);
-  return block[0];
+  if (!(row >= 0 && row < rows)) throw new RangeError(`row ${row} is outside the ${rows} rows`);
+  if (threads >= rows) return row;
+  const q = Math.floor(rows / threads);
+  const r = rows % threads;
+  // the first r blocks have q + 1 rows, the others q
+  const long = r * (q + 1);
+  if (row < long) return row - (row % (q + 1));
+  return row - ((row - long) % q);
 }
 
 /** Why C's image with `threads` threads cannot be reproduced, if it cannot. */

@@ -5,7 +5,7 @@ import {oclifFlags} from '../src/cli/oclif-flags.js';
 
 export default class Harness extends Command {
   static summary = "Trace one pixel through the engine, in the C tracer's key vocabulary (TRACE_TS).";
-  static description = `Computes only the requested pixel (no full render) and prints TRACE_TS lines with the same keys, order, repetition and %.15g formatting as nanoBragg.c's -trace_pixel output, plus TRACE_TS_PHI and TRACE_TS_SOURCE2 lines and the set-up keys. In c-parity mode the pixel starts from the state the earlier pixels of a single-threaded C run leave (phi carry-over, interpolation switched off).
+  static description = `Computes only the requested pixel (no full render) and prints TRACE_TS lines with the same keys, order, repetition and %.15g formatting as nanoBragg.c's -trace_pixel output, plus TRACE_TS_PHI and TRACE_TS_SOURCE2 lines and the set-up keys. In c-parity mode the pixel starts from the state the earlier pixels of a single-threaded C run leave (phi carry-over, interpolation switched off); with --c-threads N, the state its thread of the C run with OMP_NUM_THREADS=N has (each thread's block of rows starts from the unrotated cell; interpolation keeps the one-thread order, as C's threads race on it).
 The nanoBragg arguments follow "--" (input files are read relative to the working folder, as C does), or come from --config <case> (traces/<case>/meta.json, inputs read from traces/inputs).
 With --bundle ROOT, writes ROOT/<UTC yyyymmddTHHMMSSZ>/ with the trace, commands.txt, env.json, sha256.txt and, given --ref, the reference copy and its comparison (summary.md, metrics.json).
 
@@ -14,6 +14,7 @@ Exit codes: 0 trace written (and, with --ref, within tolerance); 1 divergence fr
     '<%= config.bin %> harness --config supervisor --pixel 685 1039 --phi-mode c-parity',
     '<%= config.bin %> harness --config supervisor --pixel 685 1039 --phi-mode spec --ref traces/supervisor/trace_s685_f1039.log --bundle reports',
     '<%= config.bin %> harness --pixel 100 150 --out trace.log -- -cell 100 100 100 90 90 90 -default_F 100 -N 5',
+    '<%= config.bin %> harness --config supervisor --pixel 1264 0 --phi-mode c-parity --c-threads 2',
   ];
   static strict = false;
   static flags = oclifFlags(HARNESS_FLAGS);

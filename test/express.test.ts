@@ -23,6 +23,8 @@ describe('start-up fast path (express)', () => {
     [HARNESS_FLAGS, ['--config', 'supervisor', '--pixel', '0', '0', '--bundle', 'reports', '--ref', 'r.log']],
     [SIMULATE_FLAGS, []],
     [SIMULATE_FLAGS, ['--workers', '2', '--json', '--phi-mode', 'spec']],
+    [SIMULATE_FLAGS, ['--c-threads', '8', '--phi-mode', 'c-parity']],
+    [HARNESS_FLAGS, ['--pixel', '1264', '0', '--c-threads', '2']],
   ];
   for (const [specs, argv] of accepted) {
     it(`parses [${argv.join(' ')}] exactly as oclif does`, async () => {
@@ -41,6 +43,7 @@ describe('start-up fast path (express)', () => {
     [HARNESS_FLAGS, ['-p', '1', '2']],
     [SIMULATE_FLAGS, ['--workers', '0']],
     [SIMULATE_FLAGS, ['--workers', 'two']],
+    [SIMULATE_FLAGS, ['--c-threads', '0']],
     [SIMULATE_FLAGS, ['--json', '--json']],
   ];
   for (const [specs, argv] of refused) {

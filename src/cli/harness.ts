@@ -1,5 +1,6 @@
 /** `harness`: trace one pixel (TRACE_TS), optionally compared with a reference in a bundle. */
 import {UserError} from '../engine/errors.js';
+import {threadRaceWarning} from '../engine/threads.js';
 import {warn} from './common.js';
 import type {FlagSpecs, FlagValues} from './flags.js';
 
@@ -11,6 +12,7 @@ export const HARNESS_FLAGS = {
   ref: {kind: 'string', description: 'reference trace (e.g. the C trace) to compare against; needs --bundle'},
   bundle: {kind: 'string', description: 'write a timestamped evidence bundle under this folder'},
   tolerance: {kind: 'string', description: 'relative tolerance for --ref', default: '1e-6'},
+  'c-threads': {kind: 'integer', description: "trace the pixel as the C program run with OMP_NUM_THREADS=N does (c-parity: its thread block starts from the unrotated cell; default 1)", min: 1},
 } as const satisfies FlagSpecs;
 
 /** Run the command; `commandLine` is what follows `nbparity harness` (recorded in bundles). Returns the exit code. */
@@ -35,8 +37,11 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
   }
   const mode = flags['phi-mode'] as 'spec' | 'c-parity';
   const [spixel, fpixel] = pixel;
-  const result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd});
+  const cThreads = (flags['c-threads'] as number | undefined) ?? 1;
+  const result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd, cThreads});
   for (const w of result.sim.warnings) warn(w);
+  const race = threadRaceWarning(result.sim.interpolate, cThreads);
+  if (race) warn(race);
   if (!out && !bundle) {
     process.stdout.write(result.trace);
     return 0;
@@ -57,7 +62,7 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
           root: bundle,
           files: {'trace.log': result.trace},
           commands: [command],
-          env: {mode, tolerance, pixel: {slow: spixel, fast: fpixel}, config: config ?? null, nanobragg_args: argv},
+          env: {mode, tolerance, pixel: {slow: spixel, fast: fpixel}, c_threads: cThreads, config: config ?? null, nanobragg_args: argv},
           reference: ref,
           trace: 'trace.log',
         });

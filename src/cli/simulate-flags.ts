@@ -4,5 +4,6 @@ import type {FlagSpecs} from './flags.js';
 export const SIMULATE_FLAGS = {
   'phi-mode': {kind: 'string', description: 'spec: fresh phi rotation each step; c-parity: reproduce C-PARITY-001', options: ['spec', 'c-parity'], default: 'spec'},
   workers: {kind: 'integer', description: 'threads that render, the main one included (default: all cores, fewer for small frames); the output does not depend on it', min: 1},
+  'c-threads': {kind: 'integer', description: 'reproduce the C program run with OMP_NUM_THREADS=N (c-parity: each thread block starts from the unrotated cell; default 1)', min: 1},
   json: {kind: 'boolean', description: 'print the summary as one JSON object instead of C-style lines'},
 } as const satisfies FlagSpecs;

@@ -2,11 +2,12 @@
 import {resolve} from 'node:path';
 import {UsageError, UserError} from '../engine/errors.js';
 import {encodeFdump} from '../engine/hkl.js';
-import {produceOutputs, RenderStats, statsFromImage, type RenderOutputs, type SmvHeaderParams} from '../engine/output.js';
+import {produceOutputs, ThreadedStats, type RenderOutputs, type SmvHeaderParams} from '../engine/output.js';
 import {WorkerPool} from '../engine/pool.js';
 import {defaultWorkers, renderFrame} from '../engine/render.js';
 import {seedRef} from '../engine/rng.js';
 import {FDUMP_NAME, leastEvaluations, parseWithHeaders, setupFromSettings, type PhiMode, type Simulation} from '../engine/setup.js';
+import {threadBlocks, threadRaceWarning} from '../engine/threads.js';
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
 import {FileWriteError, StagingBatch} from '../io/atomic.js';
@@ -19,6 +20,8 @@ export interface SimulateOptions {
   argv: string[];
   phiMode: PhiMode;
   workers?: number;
+  /** reproduce the C program run with OMP_NUM_THREADS=cThreads (default 1) */
+  cThreads?: number;
   json?: boolean;
   cwd?: string;
   print?: (line: string) => void;
@@ -53,7 +56,14 @@ export function headerParams(sim: Simulation): SmvHeaderParams {
 
 /** The command: its parsed flags and the nanoBragg arguments. Returns the exit code (0, or 9 for C's usage refusal); throws UserError on bad input. */
 export async function simulateCommand(flags: FlagValues, passthrough: string[], pool?: WorkerPool): Promise<number> {
-  const code = await runSimulate({argv: passthrough, phiMode: flags['phi-mode'] as PhiMode, workers: flags.workers as number | undefined, json: flags.json === true, pool});
+  const code = await runSimulate({
+    argv: passthrough,
+    phiMode: flags['phi-mode'] as PhiMode,
+    workers: flags.workers as number | undefined,
+    cThreads: flags['c-threads'] as number | undefined,
+    json: flags.json === true,
+    pool,
+  });
   if (code !== 0) printFailure('no structure factors or no unit cell (see usage above)');
   return code;
 }
@@ -88,7 +98,10 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   }
   const s = sim.settings;
   const say = o.json ? () => undefined : print;
+  const cThreads = o.cThreads ?? 1;
   for (const w of sim.warnings) warn(w);
+  const race = threadRaceWarning(sim.interpolate, cThreads);
+  if (race) warn(race);
   for (const note of sim.notes) say(note);
   if (sim.hklSource === 'fdump') say(`reading Fs from ${FDUMP_NAME}`);
   // Every file of the run, Fdump.bin included, is staged and renamed only once all are
@@ -117,15 +130,15 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
       say(`writing dump file for next time: ${FDUMP_NAME}`);
     }
     const floatFile = batch.stream(resolve(cwd, s.floatFile));
-    const stats = new RenderStats();
+    const stats = new ThreadedStats(threadBlocks(d.spixels, cThreads));
     const layout = {fpixels: d.fpixels, spixels: d.spixels, roi: d.roi, mask: s.mask, oversample: sim.oversample, pixelSizeM: d.pixelSizeM};
     const onFinalRows = (rowStart: number, rowEnd: number, image: Float32Array) => {
-      statsFromImage(image, layout, [rowStart, rowEnd], stats);
+      stats.addRows(image, layout, [rowStart, rowEnd]);
       floatFile.write(encodeFloatImage(image.subarray(rowStart * d.fpixels, rowEnd * d.fpixels)), rowStart * d.fpixels * 4);
     };
     workers = o.workers ?? defaultWorkers(d.fpixels * d.spixels * sim.steps);
     const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
-    const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, sim, {workers, pool, onFinalRows, onProgress: bar ? (done, rows) => bar.update(done, rows) : undefined});
+    const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, sim, {workers, pool, cThreads, onFinalRows, onProgress: bar ? (done, rows) => bar.update(done, rows) : undefined});
     floatFile.end();
     // one turn of the event loop hands the float image's last writes and fsync to the I/O
     // threads, where they overlap the int image's computation below
@@ -138,7 +151,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
     }
     solidAngleSr = frame.omegaSum / sim.steps;
     say(`solid angle subtended by detector = ${formatG(solidAngleSr)} steradian ( ${formatG((100 * frame.omegaSum) / sim.steps / 4 / Math.PI)}% sphere)`);
-    outputs = produceOutputs(frame.image, stats, headerParams(sim), {
+    outputs = produceOutputs(frame.image, stats.total(), headerParams(sim), {
       roi: d.roi,
       intfileScale: s.intfileScale,
       pgmScale: s.pgmScale,
@@ -172,6 +185,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
       JSON.stringify({
         phi_mode: o.phiMode,
         workers,
+        c_threads: cThreads,
         fpixels: d.fpixels,
         spixels: d.spixels,
         steps: sim.steps,

@@ -1,12 +1,14 @@
 /**
  * One pixel's trace without rendering the frame. The pixel runs through PixelEngine.render,
  * the renderer's own code, with a TraceEmitter attached; the run state it starts from (phi
- * carry-over, interpolation switched off) is what the earlier pixels of a single-threaded C
- * run would have left.
+ * carry-over, interpolation switched off) is what the earlier pixels of the C run would have
+ * left: of the whole raster with one thread, of the pixel's thread block with several
+ * (phi carry-over; interpolation keeps the one-thread order, see threads.ts).
  */
 import {UserError} from './errors.js';
 import {PixelEngine, type RunState} from './pixel.js';
 import {setupSimulation, type PhiMode, type Simulation} from './setup.js';
+import {blockStartRow} from './threads.js';
 import {TraceEmitter} from './tracer.js';
 
 export const EXIT_PIXEL_OUTSIDE = 4;
@@ -19,6 +21,8 @@ export interface HarnessOptions {
   phiMode: PhiMode;
   cwd?: string;
   prefix?: string;
+  /** trace the pixel as the C program run with OMP_NUM_THREADS=cThreads does (default 1) */
+  cThreads?: number;
 }
 
 export interface HarnessResult {
@@ -28,23 +32,27 @@ export interface HarnessResult {
   pixelValue: number;
 }
 
-/** The state a single-threaded raster run carries into pixel (spixel, fpixel). */
-export function stateBefore(engine: PixelEngine, spixel: number, fpixel: number): RunState {
+/** The state the C run with `cThreads` threads carries into pixel (spixel, fpixel). */
+export function stateBefore(engine: PixelEngine, spixel: number, fpixel: number, cThreads = 1): RunState {
   const sim = engine.sim;
   const st = engine.freshState();
-  const {fpixels} = sim.detector;
+  const {fpixels, spixels} = sim.detector;
   const target = spixel * fpixels + fpixel;
+  // the pixel's C thread started its block from the run's initial carry-over state
+  const blockStart = blockStartRow(spixels, cThreads, spixel) * fpixels;
   if (sim.interpolate) {
-    // interpolation may switch off in any earlier pixel: replay them in order until it does
+    // interpolation may switch off in any earlier pixel: replay them in order until it does,
+    // each with the phi carry-over of its own thread block, as the renderer has them
     for (let idx = 0; idx < target && st.interpolate; idx++) {
       const s = Math.floor(idx / fpixels);
       const f = idx % fpixels;
+      if (f === 0 && blockStartRow(spixels, cThreads, s) === s) st.phiLoopHasRun = false;
       if (engine.isRendered(s, f)) engine.render(s, f, st);
     }
-    if (!st.interpolate) st.phiLoopHasRun = st.phiLoopHasRun || engine.firstPhiLoopPixel(target) >= 0;
+    st.phiLoopHasRun = engine.firstPhiLoopPixel(target, blockStart) >= 0;
     return st;
   }
-  st.phiLoopHasRun = engine.firstPhiLoopPixel(target) >= 0;
+  st.phiLoopHasRun = engine.firstPhiLoopPixel(target, blockStart) >= 0;
   return st;
 }
 
@@ -61,7 +69,7 @@ export function tracePixel(opts: HarnessOptions): HarnessResult {
   if (!engine.isRendered(spixel, fpixel)) {
     throw new UserError(`pixel (slow ${spixel}, fast ${fpixel}) is not rendered (outside the ROI or zero in the mask): no per-pixel trace`, EXIT_PIXEL_SKIPPED);
   }
-  const st = stateBefore(engine, spixel, fpixel);
+  const st = stateBefore(engine, spixel, fpixel, opts.cThreads);
   const result = engine.render(spixel, fpixel, st, emitter);
   return {trace: emitter.text(), sim, pixelValue: Math.fround(result.value)};
 }

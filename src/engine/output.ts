@@ -13,7 +13,7 @@
  * computes the same numbers from the finished image, visiting pixels in the
  * render's raster order with the same roundings, so the two are identical for a
  * single-threaded raster render (the reference traces were made with one
- * OpenMP thread; with several, C's sum order, and so its last bits, vary).
+ * OpenMP thread; with several, see `ThreadedStats`).
  */
 import {cprintf, formatG} from '../util/cformat.js';
 
@@ -110,6 +110,47 @@ export function statsFromImage(image: Float32Array, layout: RenderLayout, rows: 
     }
   }
   return stats;
+}
+
+/**
+ * The render statistics of C run with OpenMP threads. sum, sumsqr and sumn are reductions:
+ * every thread accumulates its own block from zero, and the parts are added at the end, here in
+ * thread order (C adds them as the threads finish: the same for two threads, possibly other
+ * last bits for three or more). max_I is one shared variable; merging the blocks' maxima in
+ * thread order keeps the raster-first pixel of a tie, where C keeps whichever thread got there
+ * first (C-OPENMP-RACES).
+ */
+export class ThreadedStats {
+  private readonly parts: RenderStats[];
+
+  /** `blocks`: the row ranges of the threads, in thread order (threads.ts) */
+  constructor(private readonly blocks: ReadonlyArray<readonly [number, number]>) {
+    this.parts = blocks.map(() => new RenderStats());
+  }
+
+  /** Add rows [from, to) of the finished image; rows come in raster order, each once. */
+  addRows(image: Float32Array, layout: RenderLayout, [from, to]: [number, number]): void {
+    this.blocks.forEach(([start, end], i) => {
+      const lo = Math.max(from, start);
+      const hi = Math.min(to, end);
+      if (lo < hi) statsFromImage(image, layout, [lo, hi], this.parts[i]);
+    });
+  }
+
+  total(): RenderStats {
+    const t = new RenderStats();
+    for (const p of this.parts) {
+      if (p.maxI > t.maxI) {
+        t.maxI = p.maxI;
+        t.maxIxM = p.maxIxM;
+        t.maxIyM = p.maxIyM;
+      }
+      t.sum += p.sum;
+      t.sumsqr += p.sumsqr;
+      t.sumn += p.sumn;
+    }
+    return t;
+  }
 }
 
 export interface ImageSummary {

@@ -143,12 +143,13 @@ export class PixelEngine {
   }
 
   /**
-   * Raster index of the first rendered pixel, below `end`, that runs a phi loop (-1: none does):
-   * the pixel after which C-PARITY-001's carried cell is no longer the unrotated one.
+   * Raster index of the first rendered pixel in [start, end) that runs a phi loop (-1: none
+   * does): the pixel after which C-PARITY-001's carried cell is no longer the one the scan's
+   * first pixel started from (a run, or a C thread's block, starts from the unrotated cell).
    */
-  firstPhiLoopPixel(end = this.sim.detector.fpixels * this.sim.detector.spixels): number {
+  firstPhiLoopPixel(end = this.sim.detector.fpixels * this.sim.detector.spixels, start = 0): number {
     const {fpixels} = this.sim.detector;
-    for (let idx = 0; idx < end; idx++) {
+    for (let idx = start; idx < end; idx++) {
       const s = Math.floor(idx / fpixels);
       const f = idx % fpixels;
       if (this.isRendered(s, f) && this.runsPhiLoop(s, f)) return idx;

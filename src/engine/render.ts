@@ -1,17 +1,20 @@
 /**
  * Full-frame rendering. Rows are cut into chunks; this thread and workers - 1 worker_threads
  * take them in turn and write into one shared float image. The result does not depend
- * on the worker count, because every chunk starts from the run state a single-threaded raster
- * run would carry into its first pixel:
- * - phi carry-over: known up front (has any earlier rendered pixel run a phi loop?);
+ * on the worker count, because every chunk starts from the run state the C program, run with
+ * `cThreads` OpenMP threads, carries into its first pixel:
+ * - phi carry-over: known up front (has an earlier rendered pixel of the same C thread block
+ *   run a phi loop? see threads.ts); chunks never straddle two blocks;
  * - interpolation switching off: chunks start optimistic (still on) and record where it
  *   switched off; afterwards the pixels that ran with it on after the run's first switch-off
- *   are rendered again with it off.
+ *   are rendered again with it off. This is the one-thread order even when cThreads > 1:
+ *   C's threads race on interpolation (threads.ts), so no order reproduces them.
  */
 import {availableParallelism} from 'node:os';
 import {PixelEngine, type RunState} from './pixel.js';
 import {WorkerPool} from './pool.js';
 import type {PhiMode, Simulation} from './setup.js';
+import {threadBlocks} from './threads.js';
 
 export interface FrameRequest {
   argv: string[];
@@ -68,13 +71,15 @@ export function renderChunk(engine: PixelEngine, image: Float32Array, job: Chunk
 /**
  * Row ranges, shrinking as the frame nears its end ("guided" scheduling): big chunks keep
  * messaging rare, small last ones keep workers from idling while one finishes a big chunk.
+ * A chunk ends at every row of `breaks` (where a C thread block starts).
  */
-export function planChunks(spixels: number, workers: number): Array<[number, number]> {
+export function planChunks(spixels: number, workers: number, breaks: readonly number[] = []): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (let r = 0; r < spixels; ) {
     const rows = Math.max(1, Math.ceil((spixels - r) / (workers * 8)));
-    out.push([r, Math.min(spixels, r + rows)]);
-    r += rows;
+    const end = Math.min(spixels, r + rows, breaks.find((b) => b > r) ?? spixels);
+    out.push([r, end]);
+    r = end;
   }
   return out;
 }
@@ -100,18 +105,27 @@ export interface RenderOptions {
    * rows), else at the end. Lets the caller write and summarise rows while workers render.
    */
   onFinalRows?: (rowStart: number, rowEnd: number, image: Float32Array) => void;
+  /** reproduce the C program run with OMP_NUM_THREADS=cThreads (default 1); see threads.ts */
+  cThreads?: number;
 }
 
-export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, pool, onProgress, onFinalRows}: RenderOptions): Promise<FrameResult> {
+export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, pool, onProgress, onFinalRows, cThreads = 1}: RenderOptions): Promise<FrameResult> {
   const {fpixels, spixels} = sim.detector;
   const shared = new SharedArrayBuffer(4 * fpixels * spixels);
   const image = new Float32Array(shared);
   const engine = new PixelEngine(sim);
-  const firstPhi = engine.firstPhiLoopPixel();
-  const jobs: ChunkJob[] = planChunks(spixels, workers).map(([rowStart, rowEnd]) => ({
+  // each C thread block carries the cell from its own first phi loop on
+  const blocks = threadBlocks(spixels, cThreads);
+  const firstPhi = blocks.map(([start, end]) => engine.firstPhiLoopPixel(end * fpixels, start * fpixels));
+  const phiLoopHasRun = (row: number): boolean => {
+    const first = firstPhi[blocks.findIndex(([, end]) => row < end)];
+    return first >= 0 && first < row * fpixels;
+  };
+  const breaks = blocks.map(([start]) => start);
+  const jobs: ChunkJob[] = planChunks(spixels, workers, breaks).map(([rowStart, rowEnd]) => ({
     rowStart,
     rowEnd,
-    phiLoopHasRun: firstPhi >= 0 && firstPhi < rowStart * fpixels,
+    phiLoopHasRun: phiLoopHasRun(rowStart),
     interpolate: sim.interpolate,
   }));
   let rowsDone = 0;
@@ -167,7 +181,7 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
     if (firstExit && sim.interpolate && chunkStart > firstExit.exitPixel) {
       // this chunk assumed interpolation was still on: redo what it rendered with it on
       const until = r.exitPixel >= 0 ? r.exitPixel : r.rowEnd * fpixels;
-      renderChunk(engine, image, {rowStart: r.rowStart, rowEnd: r.rowEnd, phiLoopHasRun: firstPhi >= 0 && firstPhi < chunkStart, interpolate: false}, chunkStart, until);
+      renderChunk(engine, image, {rowStart: r.rowStart, rowEnd: r.rowEnd, phiLoopHasRun: phiLoopHasRun(r.rowStart), interpolate: false}, chunkStart, until);
     }
   }
   if (finalRow < spixels) onFinalRows?.(finalRow, spixels, image);

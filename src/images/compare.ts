@@ -9,6 +9,7 @@ import {readFileSync} from 'node:fs';
 import {readSmv} from '../io/smv.js';
 import {defaultOutdir, diffHeatmapPng, previewPngs, writeBundle, type BundleFile} from './bundle.js';
 import {loadImage} from './load.js';
+import {threadFinding, type ThreadFinding} from './openmp-finding.js';
 import {checkRoi, compareImages, fullRoi, type ImageMetrics, type Pixels, type Roi} from './metrics.js';
 import {rewriteArgs, runC, runOurs, type RunResult} from './runner.js';
 
@@ -28,6 +29,9 @@ export interface CompareImagesOptions {
   cBin?: string;
   phiMode: PhiMode;
   workers?: number;
+  /** runner: C runs with OMP_NUM_THREADS=cThreads and ours with --c-threads (default: C's own thread count, ours one thread) */
+  cThreads?: number;
+  /** the nanoBragg arguments (runner: to run; files: behind the images, to confirm a thread-count explanation) */
   argv: string[];
   cwd?: string;
 }
@@ -52,6 +56,7 @@ function markdown(summary: Record<string, unknown>, m?: ImageMetrics): string {
   lines.push(`- reference: \`${summary.ref}\``, `- test: \`${summary.test}\``);
   const timing = summary.wall_seconds as Record<string, number> | undefined;
   if (timing) lines.push(`- wall seconds: C ${fmt(timing.c)}, ours ${fmt(timing.ours)}`);
+  for (const a of (summary.attributions as ThreadFinding[] | undefined) ?? []) lines.push(`- known C behaviour: ${a.explanation}`);
   if (m) {
     lines.push(
       `- size: ${m.width} x ${m.height}; ROI x ${m.roi.xmin}..${m.roi.xmax}, y ${m.roi.ymin}..${m.roi.ymax} (${m.pixels} pixels)`,
@@ -133,11 +138,12 @@ export async function runCompareImages(o: CompareImagesOptions): Promise<Compare
       const oArgs = rewriteArgs(o.argv, cwd, tmpO);
       summary.c_bin = cBin;
       summary.phi_mode = o.phiMode;
+      summary.c_threads = o.cThreads ?? null;
       summary.args = o.argv;
       summary.ref = 'C nanoBragg float image';
       summary.test = `nbparity engine float image (${o.phiMode})`;
-      const c = await runC(cBin, cArgs.argv, tmpC);
-      const ours: RunResult = c.ok ? await runOurs(oArgs.argv, tmpO, o.phiMode, o.workers) : {ok: false, error: 'not run (C failed)', exitCode: null, stdout: '', stderr: '', wallSeconds: 0};
+      const c = await runC(cBin, cArgs.argv, tmpC, o.cThreads);
+      const ours: RunResult = c.ok ? await runOurs(oArgs.argv, tmpO, o.phiMode, o.workers, o.cThreads) : {ok: false, error: 'not run (C failed)', exitCode: null, stdout: '', stderr: '', wallSeconds: 0};
       files.push({name: 'c.stdout.txt', bytes: c.stdout}, {name: 'c.stderr.txt', bytes: c.stderr}, {name: 'ours.stdout.txt', bytes: ours.stdout});
       if (ours.stderr) files.push({name: 'ours.stderr.txt', bytes: ours.stderr});
       summary.wall_seconds = {c: c.wallSeconds, ours: ours.wallSeconds};
@@ -195,6 +201,9 @@ export async function runCompareImages(o: CompareImagesOptions): Promise<Compare
   files.push({name: 'ref.png', bytes: pv.ref}, {name: 'test.png', bytes: pv.test}, {name: 'diff.png', bytes: heat.png});
   summary.previews = {percentile: o.percentile, scale_max: pv.scaleMax, diff_max: heat.maxAbs};
   summary.threshold = o.threshold ?? null;
+  // differences only where C's OpenMP threads start their blocks: name the thread count
+  const threads = await threadFinding(ref, test, width, height, o.argv.length > 0 ? {argv: o.argv, cwd, workers: o.workers} : undefined);
+  if (threads) summary.attributions = [threads];
   // A NaN or infinite pixel makes every metric meaningless (the correlation silently becomes
   // null): never a pass, with or without --threshold.
   const bad = [nonFinite(ref, width, roi, pair.refLabel), nonFinite(test, width, roi, pair.testLabel)].filter((x) => x !== null);
@@ -246,5 +255,13 @@ export function jsonSummary(r: CompareImagesResult): Record<string, unknown> {
         pixels: m.pixels,
       }
     : {};
-  return {status: r.summary.status, exit_code: r.code, message: r.message ?? null, ...flat, wall_seconds: r.summary.wall_seconds ?? null, outdir: r.outdir ?? null};
+  return {
+    status: r.summary.status,
+    exit_code: r.code,
+    message: r.message ?? null,
+    ...flat,
+    attributions: r.summary.attributions ?? [],
+    wall_seconds: r.summary.wall_seconds ?? null,
+    outdir: r.outdir ?? null,
+  };
 }

@@ -61,7 +61,8 @@ export interface RunResult {
   wallSeconds: number;
 }
 
-export function runC(cBin: string, argv: string[], cwd: string): Promise<RunResult> {
+/** Run the C program; `threads` sets OMP_NUM_THREADS (default: inherited, else OpenMP's own default, all cores). */
+export function runC(cBin: string, argv: string[], cwd: string, threads?: number): Promise<RunResult> {
   const t0 = process.hrtime.bigint();
   const secs = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
   return new Promise((done) => {
@@ -69,7 +70,8 @@ export function runC(cBin: string, argv: string[], cwd: string): Promise<RunResu
     const err: Buffer[] = [];
     let child;
     try {
-      child = spawn(cBin, argv, {cwd, stdio: ['ignore', 'pipe', 'pipe']});
+      const env = threads === undefined ? process.env : {...process.env, OMP_NUM_THREADS: String(threads)};
+      child = spawn(cBin, argv, {cwd, env, stdio: ['ignore', 'pipe', 'pipe']});
     } catch (e) {
       done({ok: false, error: `cannot start ${cBin}: ${(e as Error).message}`, exitCode: null, stdout: '', stderr: '', wallSeconds: secs()});
       return;
@@ -98,14 +100,14 @@ export function runC(cBin: string, argv: string[], cwd: string): Promise<RunResu
   });
 }
 
-export async function runOurs(argv: string[], cwd: string, phiMode: PhiMode, workers?: number): Promise<RunResult> {
+export async function runOurs(argv: string[], cwd: string, phiMode: PhiMode, workers?: number, cThreads?: number): Promise<RunResult> {
   const lines: string[] = [];
   // our warnings go to ours.stderr.txt in the report, as the C program's stderr does
   const warnings: string[] = [];
   const t0 = process.hrtime.bigint();
   const secs = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
   try {
-    const code = await runSimulate({argv, phiMode, workers, cwd, print: (l) => lines.push(l), warn: (m) => warnings.push(`nbparity: warning: ${m}\n`)});
+    const code = await runSimulate({argv, phiMode, workers, cThreads, cwd, print: (l) => lines.push(l), warn: (m) => warnings.push(`nbparity: warning: ${m}\n`)});
     const stdout = lines.map((l) => `${l}\n`).join('');
     if (code !== 0) return {ok: false, error: `our engine refused the arguments (exit ${code}: no structure factors or no cell)`, exitCode: code, stdout, stderr: warnings.join(''), wallSeconds: secs()};
     return {ok: true, exitCode: 0, stdout, stderr: warnings.join(''), wallSeconds: secs()};

@@ -174,11 +174,10 @@ export function detectAttributions(
 ): Attribution[] {
   const out: Attribution[] = [];
   for (const b of loadBehaviours().behaviours) {
-    if (!b.detector) continue;
+    // image detectors (thread-block-starts) belong to compare-images
+    const d = b.detector;
     const found =
-      b.detector.type === 'phi-zero-repeat'
-        ? detectPhiZeroRepeat(b, b.detector, cmp, ref, test, harnessCommand)
-        : detectSetupRatio(b, b.detector, cmp);
+      d?.type === 'phi-zero-repeat' ? detectPhiZeroRepeat(b, d, cmp, ref, test, harnessCommand) : d?.type === 'setup-ratio' ? detectSetupRatio(b, d, cmp) : null;
     if (found) out.push(found);
   }
   return out;

@@ -137,12 +137,18 @@ export interface SetupRatioDetector {
   ratio: number;
 }
 
+/** An image detector (src/images/openmp.ts): differing pixels only at C thread-block starts. */
+export interface ThreadBlockStartsDetector {
+  type: 'thread-block-starts';
+  schedule: 'static';
+}
+
 export interface KnownBehaviour {
   id: string;
   title: string;
   severity: 'low' | 'medium' | 'high';
   summary: string;
-  detector: PhiZeroRepeatDetector | SetupRatioDetector | null;
+  detector: PhiZeroRepeatDetector | SetupRatioDetector | ThreadBlockStartsDetector | null;
   confirm: {reference_side: string; test_side: string; expect: string} | null;
   sources: string[];
 }

@@ -10,7 +10,10 @@ import {readSmv} from '../io/smv.js';
 import {defaultOutdir, diffHeatmapPng, previewPngs, writeBundle, type BundleFile} from './bundle.js';
 import {loadImage} from './load.js';
 import {checkRoi, compareImages, fullRoi, type ImageMetrics, type Pixels, type Roi} from './metrics.js';
-import {rewriteArgs, runC, runOurs, type RunResult} from './runner.js';
+import {runC} from '../impl/c-binary.js';
+import type {RunResult} from '../impl/result.js';
+import {rewriteArgs} from '../impl/rewrite-args.js';
+import {runOurs} from './runner.js';
 
 export interface CompareImagesOptions {
   ref?: string;

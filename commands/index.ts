@@ -1,3 +1,4 @@
+import Capture from './capture.js';
 import CompareImages from './compare-images.js';
 import CompareTraces from './compare-traces.js';
 import Harness from './harness.js';
@@ -7,6 +8,7 @@ import Simulate from './simulate.js';
 
 // oclif's explicit strategy: one import per command keeps start-up to the modules a run needs.
 export const COMMANDS = {
+  capture: Capture,
   'compare-images': CompareImages,
   'compare-traces': CompareTraces,
   harness: Harness,

@@ -9,7 +9,7 @@ import {UserError} from '../src/engine/errors.js';
 import {runCompareImages, type CompareImagesOptions} from '../src/images/compare.js';
 import type {ImageMetrics} from '../src/images/metrics.js';
 import {crc32} from '../src/images/png.js';
-import {rewriteArgs} from '../src/images/runner.js';
+import {rewriteArgs} from '../src/impl/rewrite-args.js';
 import {caseFile} from './helpers/paths.js';
 import {inputsFolder, meta, removeFolder} from './helpers/workdir.js';
 

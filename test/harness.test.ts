@@ -4,7 +4,9 @@ import {tracePixel} from '../src/engine/harness.js';
 import {UserError} from '../src/engine/errors.js';
 import {compareTraceInputs, type TraceComparison} from '../src/trace/compare.js';
 import {caseFile, traceCases} from './helpers/paths.js';
-import {inputsFolder, meta, removeFolder, runPreArgs} from './helpers/workdir.js';
+import {loadStoredCase} from '../src/cases/load.js';
+import {openConfig} from '../src/cli/config.js';
+import {inputsFolder, meta, removeFolder} from './helpers/workdir.js';
 
 function compare(refPath: string, testText: string): TraceComparison {
   const refText = readFileSync(refPath, 'utf8');
@@ -31,46 +33,36 @@ function hasZeroPhiStepAmongMany(args: string[]): boolean {
   return steps > 1 && phi0 === 0;
 }
 
-describe('harness reproduces every reference C trace', function () {
+describe('harness reproduces every reference C trace (through --config: private folder, pre_args)', function () {
   this.timeout(600000);
-  const cases = traceCases().filter((n) => meta(n).traces);
-  let dir: string;
-  before(() => {
-    dir = inputsFolder();
-  });
-  after(() => removeFolder(dir));
-
-  for (const name of cases) {
-    const m = meta(name);
+  for (const name of traceCases()) {
+    const c = loadStoredCase(name);
     const base = name.replace(/_specref$/, '');
     const isSpecref = base !== name;
-    m.traces!.forEach((traceFile, i) => {
-      const [slow, fast] = m.traced_pixels_slow_fast![i];
-      const modes: Array<'spec' | 'c-parity'> = isSpecref ? ['spec'] : hasZeroPhiStepAmongMany(m.args) ? ['c-parity'] : ['c-parity', 'spec'];
+    for (const {slow, fast, trace} of c.pixels) {
+      const modes: Array<'spec' | 'c-parity'> = isSpecref ? ['spec'] : hasZeroPhiStepAmongMany(c.args) ? ['c-parity'] : ['c-parity', 'spec'];
       for (const mode of modes) {
         it(`${name} pixel (slow ${slow}, fast ${fast}) in ${mode} mode`, async () => {
-          const work = m.pre_args ? inputsFolder() : dir;
+          // the spec oracle's trace is the spec mode of the original arguments (phi start 0)
+          const run = await openConfig(base, mode);
           try {
-            await runPreArgs(m, work);
-            const argv = isSpecref ? meta(base).args : m.args;
-            const {trace} = tracePixel({argv, spixel: slow, fpixel: fast, phiMode: mode, cwd: work});
-            const c = compare(caseFile(name, traceFile), trace);
-            expect(c.counts.compared, 'per-pixel keys compared').to.be.greaterThan(20);
-            expect(c.verdict, describeFailure(c)).to.equal('pass');
-            expect(c.missing, 'missing keys').to.have.length(0);
+            const result = tracePixel({argv: run.argv, spixel: slow, fpixel: fast, phiMode: mode, cwd: run.cwd});
+            const cmp = compare(trace!, result.trace);
+            expect(cmp.counts.compared, 'per-pixel keys compared').to.be.greaterThan(20);
+            expect(cmp.verdict, describeFailure(cmp)).to.equal('pass');
+            expect(cmp.missing, 'missing keys').to.have.length(0);
           } finally {
-            if (work !== dir) removeFolder(work);
+            run.dispose();
           }
         });
       }
-    });
+    }
   }
 });
 
 describe('harness and C-PARITY-001', () => {
   it('spec mode on the supervisor pixel diverges from C by about -14.46 % in I_before_scaling', () => {
-    const m = meta('supervisor');
-    const {trace} = tracePixel({argv: m.args, spixel: 685, fpixel: 1039, phiMode: 'spec', cwd: inputsFolderOnce()});
+    const {trace} = tracePixel({argv: meta('supervisor').args, spixel: 685, fpixel: 1039, phiMode: 'spec', cwd: inputsFolderOnce()});
     const c = compare(caseFile('supervisor', 'trace_s685_f1039.log'), trace);
     expect(c.verdict).to.equal('divergence');
     const I = c.keys.find((k) => k.key === 'I_before_scaling')!;

@@ -11,9 +11,9 @@ import {spawnSync} from 'node:child_process';
 import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {repoRoot} from '../cli/presets.js';
+import {projectRoot} from '../trace/project.js';
 
-const root = repoRoot();
+const root = projectRoot();
 const cli = join(root, 'dist', 'src', 'cli.js');
 const workers = Number(process.env.BENCH_WORKERS ?? 2);
 const repeat = Number(process.env.BENCH_REPEAT ?? 2);

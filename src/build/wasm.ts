@@ -6,9 +6,9 @@ import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import wabtInit from 'wabt';
 import {writeFileAtomic} from '../io/atomic.js';
-import {repoRoot} from '../cli/presets.js';
+import {projectRoot} from '../trace/project.js';
 
-const root = repoRoot();
+const root = projectRoot();
 const from = join(root, 'src', 'engine');
 const to = join(root, 'dist', 'src', 'engine');
 const wabt = await wabtInit();

@@ -8,7 +8,7 @@ export const HARNESS_FLAGS = {
   pixel: {kind: 'integers', count: 2, description: 'slow then fast pixel index (as C -trace_pixel)', required: true},
   'phi-mode': {kind: 'string', description: 'spec: fresh phi rotation each step; c-parity: reproduce C-PARITY-001', options: ['spec', 'c-parity'], default: 'spec'},
   out: {kind: 'string', description: 'write the trace to this file (atomically) instead of stdout'},
-  config: {kind: 'string', description: 'take the nanoBragg arguments of a reference case (traces/<name>/meta.json)'},
+  config: {kind: 'string', description: 'take the nanoBragg arguments of a case: a stored case name (traces/<name>/) or a case folder path; runs in a private copy of its inputs'},
   ref: {kind: 'string', description: 'reference trace (e.g. the C trace) to compare against; needs --bundle'},
   bundle: {kind: 'string', description: 'write a timestamped evidence bundle under this folder'},
   tolerance: {kind: 'string', description: 'relative tolerance for --ref', default: '1e-6'},
@@ -28,17 +28,18 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
   const tolerance = Number(toleranceText);
   if (!(tolerance >= 0 && Number.isFinite(tolerance)) || toleranceText.trim() === '') throw new UserError(`--tolerance: expected a number >= 0, got '${toleranceText}'`, 2);
   const {tracePixel} = await import('../engine/harness.js');
-  let argv = passthrough;
-  let cwd: string | undefined;
-  if (config) {
-    if (passthrough.length) throw new UserError('give either --config or nanoBragg arguments after --, not both', 2);
-    const {loadPreset} = await import('./presets.js');
-    ({args: argv, cwd} = loadPreset(config));
-  }
+  if (config && passthrough.length) throw new UserError('give either --config or nanoBragg arguments after --, not both', 2);
   const mode = flags['phi-mode'] as 'spec' | 'c-parity';
   const [spixel, fpixel] = pixel;
   const cThreads = (flags['c-threads'] as number | undefined) ?? 1;
-  const result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd, cThreads});
+  const run = config ? await (await import('./config.js')).openConfig(config, mode) : undefined;
+  const argv = run?.argv ?? passthrough;
+  let result;
+  try {
+    result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd: run?.cwd, cThreads});
+  } finally {
+    run?.dispose();
+  }
   for (const w of result.sim.warnings) warn(w);
   const race = threadRaceWarning(result.sim.interpolate, cThreads);
   if (race) warn(race);

@@ -11,7 +11,10 @@ import {defaultOutdir, diffHeatmapPng, previewPngs, writeBundle, type BundleFile
 import {loadImage} from './load.js';
 import {threadFinding, type ThreadFinding} from './openmp-finding.js';
 import {checkRoi, compareImages, fullRoi, type ImageMetrics, type Pixels, type Roi} from './metrics.js';
-import {rewriteArgs, runC, runOurs, type RunResult} from './runner.js';
+import {runC} from '../impl/c-binary.js';
+import type {RunResult} from '../impl/result.js';
+import {rewriteArgs} from '../impl/rewrite-args.js';
+import {runOurs} from './runner.js';
 
 export interface CompareImagesOptions {
   ref?: string;
@@ -29,7 +32,7 @@ export interface CompareImagesOptions {
   cBin?: string;
   phiMode: PhiMode;
   workers?: number;
-  /** runner: C runs with OMP_NUM_THREADS=cThreads and ours with --c-threads (default: C's own thread count, ours one thread) */
+  /** runner: C runs with OMP_NUM_THREADS=cThreads and ours with --c-threads (default 1, as the references were made) */
   cThreads?: number;
   /** the nanoBragg arguments (runner: to run; files: behind the images, to confirm a thread-count explanation) */
   argv: string[];
@@ -138,11 +141,11 @@ export async function runCompareImages(o: CompareImagesOptions): Promise<Compare
       const oArgs = rewriteArgs(o.argv, cwd, tmpO);
       summary.c_bin = cBin;
       summary.phi_mode = o.phiMode;
-      summary.c_threads = o.cThreads ?? null;
+      summary.c_threads = o.cThreads ?? 1;
       summary.args = o.argv;
       summary.ref = 'C nanoBragg float image';
       summary.test = `nbparity engine float image (${o.phiMode})`;
-      const c = await runC(cBin, cArgs.argv, tmpC, o.cThreads);
+      const c = await runC(cBin, cArgs.argv, tmpC, {threads: o.cThreads});
       const ours: RunResult = c.ok ? await runOurs(oArgs.argv, tmpO, o.phiMode, o.workers, o.cThreads) : {ok: false, error: 'not run (C failed)', exitCode: null, stdout: '', stderr: '', wallSeconds: 0};
       files.push({name: 'c.stdout.txt', bytes: c.stdout}, {name: 'c.stderr.txt', bytes: c.stderr}, {name: 'ours.stdout.txt', bytes: ours.stdout});
       if (ours.stderr) files.push({name: 'ours.stderr.txt', bytes: ours.stderr});

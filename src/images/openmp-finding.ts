@@ -10,7 +10,8 @@ import {decodeFloatImage} from '../io/floatimage.js';
 import {loadBehaviours} from '../trace/catalogue.js';
 import type {Pixels} from './metrics.js';
 import {explainByThreadBlocks, OPENMP_BEHAVIOUR} from './openmp.js';
-import {rewriteArgs, runOurs} from './runner.js';
+import {rewriteArgs} from '../impl/rewrite-args.js';
+import {runOurs} from './runner.js';
 
 /** The nanoBragg arguments behind the images, input files relative to `cwd`. */
 export interface KnownArgs {

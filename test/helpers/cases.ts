@@ -1,7 +1,8 @@
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 
+import {loadStoredCase} from '../../src/cases/load.js';
+import {outputFileNames} from '../../src/cases/meta.js';
 import type {Roi} from '../../src/engine/output.js';
-import {caseFile} from './paths.js';
 
 /** What a trace case tells about its output stage: sizes, ROI, oversampling, options and C's printed lines. */
 export interface CaseInfo {
@@ -30,47 +31,34 @@ function argAfter(args: string[], flag: string): string | undefined {
 }
 
 export function loadCase(name: string): CaseInfo {
-  const meta = JSON.parse(readFileSync(caseFile(name, 'meta.json'), 'utf8')) as {
-    args: string[];
-    output_args?: string[];
-    fpixels: number;
-    spixels: number;
-  };
-  const stdout = readFileSync(caseFile(name, 'stdout.log'), 'utf8').split('\n');
+  const c = loadStoredCase(name);
+  if (!c.frame || !c.references.stdout) throw new Error(`${name}: meta.json gives no frame size, or stdout.log is missing`);
+  const stdout = readFileSync(c.references.stdout, 'utf8').split('\n');
   const over = stdout.map((l) => /^\s*(\d+)x\1 pixel oversample steps/.exec(l)).find((m) => m);
   const roiLine = stdout.map((l) => /^\s*roi: (-?\d+) < x < (-?\d+) && (-?\d+) < y < (-?\d+)/.exec(l)).find((m) => m);
   if (!over || !roiLine) throw new Error(`${name}: stdout.log lacks the oversample or roi line`);
-  const out = meta.output_args ?? [];
-  const pixel = argAfter(meta.args, '-pixel');
-  const seed = argAfter(meta.args, '-seed');
-  const floatName = argAfter(out, '-floatfile') ?? 'floatimage.bin';
-  const gz = caseFile(name, floatName + '.gz');
-  const plain = caseFile(name, floatName);
+  const pixel = argAfter(c.args, '-pixel');
+  const seed = argAfter(c.args, '-seed');
   return {
     name,
-    args: meta.args,
-    fpixels: meta.fpixels,
-    spixels: meta.spixels,
+    args: c.args,
+    fpixels: c.frame.fpixels,
+    spixels: c.frame.spixels,
     roi: {xmin: Number(roiLine[1]), xmax: Number(roiLine[2]), ymin: Number(roiLine[3]), ymax: Number(roiLine[4])},
     oversample: Number(over[1]),
     // C: pixel_size = atof(value)/1000.0, default 0.1e-3
     pixelSizeM: pixel === undefined ? 0.1e-3 : Number(pixel) / 1000.0,
-    intfileScale: Number(argAfter(meta.args, '-scale') ?? 0),
-    pgmScale: Number(argAfter(meta.args, '-pgmscale') ?? 0),
-    adcOffset: Number(argAfter(meta.args, '-adc') ?? 40),
+    intfileScale: Number(argAfter(c.args, '-scale') ?? 0),
+    pgmScale: Number(argAfter(c.args, '-pgmscale') ?? 0),
+    adcOffset: Number(argAfter(c.args, '-adc') ?? 40),
     seed: seed === undefined ? undefined : -Number.parseInt(seed, 10),
-    files: {
-      float: floatName,
-      int: argAfter(out, '-intfile') ?? 'intimage.img',
-      pgm: argAfter(out, '-pgmfile') ?? 'image.pgm',
-      noise: argAfter(out, '-noisefile') ?? 'noiseimage.img',
-    },
+    files: outputFileNames(c.outputArgs),
     stdout,
-    floatPath: existsSync(plain) ? plain : existsSync(gz) ? gz : undefined,
+    floatPath: c.references.float,
   };
 }
 
 /** Cases whose C run produced an image (a float.bin or float.bin.gz). */
 export function imageCaseNames(all: string[]): string[] {
-  return all.filter((n) => existsSync(caseFile(n, 'float.bin')) || existsSync(caseFile(n, 'float.bin.gz')));
+  return all.filter((n) => loadStoredCase(n).references.float !== undefined);
 }

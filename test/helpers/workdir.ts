@@ -1,26 +1,16 @@
-import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {cpSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {runSimulate} from '../../src/cli/simulate.js';
+import {META_FILE, readMeta, type CaseMeta} from '../../src/cases/meta.js';
+import {runPreArgs as runEnginePreArgs} from '../../src/cli/config.js';
 import {caseFile, TRACES} from './paths.js';
 
-export interface CaseMeta {
-  name: string;
-  args: string[];
-  output_args: string[];
-  pre_args?: string[];
-  traced_pixels_slow_fast?: Array<[number, number]>;
-  traces?: string[];
-  fpixels?: number;
-  spixels?: number;
-  exit_code: number;
-}
-
+/** A stored case's meta.json, read and checked as every command reads it. */
 export function meta(name: string): CaseMeta {
-  return JSON.parse(readFileSync(caseFile(name, 'meta.json'), 'utf8')) as CaseMeta;
+  return readMeta(caseFile(name, META_FILE));
 }
 
-/** A fresh folder holding the reference inputs, as C's working folder held them. */
+/** A fresh folder holding a copy of all the reference inputs, as C's working folder held them. */
 export function inputsFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'nbparity-'));
   cpSync(join(TRACES, 'inputs'), dir, {recursive: true});
@@ -33,5 +23,5 @@ export function removeFolder(dir: string): void {
 
 /** Run a case's pre_args (fdump_reuse leaves Fdump.bin behind) in `dir`. */
 export async function runPreArgs(m: CaseMeta, dir: string): Promise<void> {
-  if (m.pre_args) await runSimulate({argv: m.pre_args, phiMode: 'c-parity', workers: 1, cwd: dir, print: () => undefined});
+  if (m.pre_args) await runEnginePreArgs(m.pre_args, dir, 'c-parity', m.name);
 }

@@ -98,20 +98,29 @@ export function runC(cBin: string, argv: string[], cwd: string): Promise<RunResu
   });
 }
 
-export async function runOurs(argv: string[], cwd: string, phiMode: PhiMode, workers?: number): Promise<RunResult> {
+export interface OurRunResult extends RunResult {
+  /** why our engine failed (a UserError carries its exit code) */
+  cause?: unknown;
+}
+
+/** Our engine on the same arguments; its warnings go to `warn` and to its stderr text, as C's stderr does. */
+export async function runOurs(argv: string[], cwd: string, phiMode: PhiMode, workers?: number, warn?: (message: string) => void): Promise<OurRunResult> {
   const lines: string[] = [];
-  // our warnings go to ours.stderr.txt in the report, as the C program's stderr does
   const warnings: string[] = [];
   const t0 = process.hrtime.bigint();
   const secs = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
+  const onWarning = (m: string) => {
+    warnings.push(`nbparity: warning: ${m}\n`);
+    warn?.(m);
+  };
   try {
-    const code = await runSimulate({argv, phiMode, workers, cwd, print: (l) => lines.push(l), warn: (m) => warnings.push(`nbparity: warning: ${m}\n`)});
+    const code = await runSimulate({argv, phiMode, workers, cwd, print: (l) => lines.push(l), warn: onWarning});
     const stdout = lines.map((l) => `${l}\n`).join('');
     if (code !== 0) return {ok: false, error: `our engine refused the arguments (exit ${code}: no structure factors or no cell)`, exitCode: code, stdout, stderr: warnings.join(''), wallSeconds: secs()};
     return {ok: true, exitCode: 0, stdout, stderr: warnings.join(''), wallSeconds: secs()};
   } catch (e) {
     const msg = (e as Error).message;
-    return {ok: false, error: `our engine failed: ${msg}`, exitCode: null, stdout: lines.map((l) => `${l}\n`).join(''), stderr: `${warnings.join('')}${msg}\n`, wallSeconds: secs()};
+    return {ok: false, error: `our engine failed: ${msg}`, exitCode: null, stdout: lines.map((l) => `${l}\n`).join(''), stderr: `${warnings.join('')}${msg}\n`, wallSeconds: secs(), cause: e};
   }
 }
 

@@ -23,7 +23,10 @@ function helpArgv(words: string[]): string[] {
 
 // harness and simulate start without loading oclif when their flags are plain (src/cli/express.ts)
 if (!(await runExpress(argv))) {
-  const {run, flush} = await import('@oclif/core');
+  // no oclif flush(): nothing exits early, so Node drains stdout by itself (and flush's own
+  // write would turn a failed stdout into an uncaught error)
+  const {run} = await import('@oclif/core');
+  guardStdout();
   const {COMMANDS} = await import('../commands/index.js');
   const words = helpArgv(argv);
   const known = new Set(Object.keys(COMMANDS));
@@ -35,7 +38,6 @@ if (!(await runExpress(argv))) {
       throw new UserError(`help: unexpected argument '${words[1]}' (see nbparity help)`, EXIT.USAGE);
     } else {
       await run(words, import.meta.url);
-      await flush();
     }
   } catch (e) {
     // oclif joins stray words into the command name ("command compare-traces:a.log not found")

@@ -57,18 +57,31 @@ export function reportFailure(e: unknown): number {
 
 let outputFailed = false;
 
+/** Standard output failed: one line (none for a closed pipe), exit 6, and nothing more is written to it. */
+function stdoutFailed(e: NodeJS.ErrnoException): void {
+  if (outputFailed) return;
+  outputFailed = true;
+  if (e.code !== 'EPIPE') printFailure(`standard output: cannot write (${errnoReason(e, 'write')})`);
+  process.exitCode = EXIT.CANNOT_WRITE;
+}
+
+let guarded = false;
+
 /**
  * Standard output that fails (a full disk, `> /dev/full`, a reader that closed the pipe) ends as
- * exit 6 with one line, never an unhandled 'error' event; a closed pipe (`| head -1`) says
- * nothing, as the reader asked for no more. Installed once by the CLI entry point.
+ * exit 6 with one line, never an unhandled 'error' event or a stack; a closed pipe (`| head -1`)
+ * says nothing, as the reader asked for no more; later writes are dropped. The CLI entry point
+ * calls this first, and again once oclif is loaded: oclif adds its own 'error' listener, which
+ * rethrows everything but EPIPE.
  */
 export function guardStdout(): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (outputFailed) return;
-    outputFailed = true;
-    if (e.code !== 'EPIPE') printFailure(`standard output: cannot write (${errnoReason(e, 'write')})`);
-    process.exitCode = EXIT.CANNOT_WRITE;
-  });
+  const out = process.stdout;
+  out.removeAllListeners('error');
+  out.on('error', stdoutFailed);
+  if (guarded) return;
+  guarded = true;
+  const write = out.write.bind(out) as (...args: unknown[]) => boolean;
+  out.write = ((...args: unknown[]) => !outputFailed && write(...args)) as typeof out.write;
 }
 
 /** The process's exit code, set once the command is done (6 stays 6 when stdout failed). */

@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-import {guardStdout, reportFailure, setExitCode, strayWord} from './cli/common.js';
+import {exitWhenDrained, guardStdout, reportFailure, setExitCode, strayWord} from './cli/common.js';
 import {runExpress} from './cli/express.js';
 import {UserError} from './engine/errors.js';
 import {EXIT} from './util/exit-codes.js';
 
 guardStdout();
 // a bug that escapes a command (a stray rejection, a throw in a callback) is one line and exit 70
-// too; the process then ends once stdout has drained (no process.exit: it would cut the output)
+// too; the process then ends, but only once stdout has drained
 for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   process.on(event, (e: unknown) => {
     setExitCode(reportFailure(e));
-    process.stdout.write('', () => process.exit());
+    exitWhenDrained();
   });
 }
 

@@ -84,6 +84,15 @@ export function guardStdout(): void {
   out.write = ((...args: unknown[]) => !outputFailed && write(...args)) as typeof out.write;
 }
 
+/**
+ * End the process once what stdout holds is written (its last write's callback comes after all
+ * earlier ones), for when the work cannot go on: a bug escaped a command with handles still open.
+ */
+export function exitWhenDrained(): void {
+  if (outputFailed) process.exit();
+  process.stdout.write('', () => process.exit());
+}
+
 /** The process's exit code, set once the command is done (6 stays 6 when stdout failed). */
 export function setExitCode(code: number): void {
   process.exitCode = outputFailed ? EXIT.CANNOT_WRITE : code;

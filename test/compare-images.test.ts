@@ -6,7 +6,8 @@ import {createHash} from 'node:crypto';
 import {inflateSync} from 'node:zlib';
 import {runSimulate} from '../src/cli/simulate.js';
 import {UserError} from '../src/engine/errors.js';
-import {runCompareImages, type CompareImagesOptions, type ImageMetricsJson} from '../src/images/compare.js';
+import {compareImagesEvidence, runCompareImages, type CompareImagesOptions, type ImageMetricsJson} from '../src/images/compare.js';
+import {openBundle, verifyBundle, type BundleTarget} from '../src/report/bundle.js';
 import {DEFAULT_THRESHOLDS, thresholdsFromCase, thresholdsFromFlags} from '../src/images/thresholds.js';
 import {validatorFor} from '../src/report/validate.js';
 import {crc32} from '../src/images/png.js';
@@ -83,7 +84,9 @@ function checkShaList(dir: string): void {
   }
 }
 
-const base = (o: Partial<CompareImagesOptions>): CompareImagesOptions => ({
+type Options = CompareImagesOptions & {target: BundleTarget};
+
+const base = (o: Partial<Options>): Options => ({
   percentile: 99.5,
   peakPercentile: 99.9,
   peakTop: 50,
@@ -269,6 +272,21 @@ describe('compare-images', function () {
     expect(r.metrics.warnings).to.have.length(2);
     expect(r.metrics.warnings[0]).to.match(/c\.img: the SMV header is \d+ bytes but declares HEADER_BYTES=512 .*C-SMV-HEADER-OVERFLOW/);
     expect(readFileSync(join(dir, 'o', 'warnings.txt'), 'utf8')).to.contain('C-SMV-HEADER-OVERFLOW');
+  });
+
+  it('evidence without a bundle of its own goes into a part of a larger one, as a campaign puts a case', async () => {
+    const f = caseFile('simple_cubic', 'float.bin');
+    const e = await compareImagesEvidence(base({ref: f, test: f, fpixels: 256, spixels: 256, thresholds: thresholdsFromCase({corr_min: 0.9999, max_abs_max: 0}, 'case simple_cubic')}));
+    expect(e.code).to.equal(0);
+    const campaign = await openBundle({dir: join(dir, 'campaign')});
+    const part = await campaign.part('simple_cubic');
+    for (const [name, bytes] of Object.entries(e.files)) await part.add(name, bytes);
+    await part.finish(e.record);
+    await campaign.finish(e.record);
+    const v = await verifyBundle(join(dir, 'campaign'));
+    expect(v).to.include({ok: true});
+    expect(v.manifests).to.deep.equal(['sha256.txt', 'simple_cubic/sha256.txt']);
+    expect(JSON.parse(readFileSync(join(dir, 'campaign', 'simple_cubic', 'metrics.json'), 'utf8')).thresholds.max_abs_max).to.equal(0);
   });
 
   it('usage errors exit 2, unreadable or malformed files exit 3, a bad ROI exits 2; none leaves a bundle', async () => {

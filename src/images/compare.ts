@@ -10,7 +10,7 @@ import {buildDetector} from '../engine/detector.js';
 import {parseWithHeaders, type PhiMode} from '../engine/setup.js';
 import {decodeFloatImage} from '../io/floatimage.js';
 import {onInterrupt} from '../io/interrupt.js';
-import {writeBundle, type BundleTarget, type Bytes} from '../report/bundle.js';
+import {writeBundle, type BundleRecord, type BundleTarget, type Bytes} from '../report/bundle.js';
 import {packageInfo} from '../trace/project.js';
 import {EXIT, type ExitCode} from '../util/exit-codes.js';
 import {loadImage} from './load.js';
@@ -29,8 +29,6 @@ export interface CompareImagesOptions {
   /** xmin xmax ymin ymax, inclusive */
   roi?: number[];
   thresholds: Thresholds;
-  /** where the bundle goes */
-  target: BundleTarget;
   percentile: number;
   peakPercentile: number;
   peakTop: number;
@@ -77,6 +75,15 @@ export interface ImageMetricsJson {
   previews: {percentile: number; scale_max: number | null; diff_max: number | null} | null;
   runner: {c_bin: string; phi_mode: PhiMode; args: string[]; c_exit_code: number | null; wall_seconds: {c: number | null; ours: number | null}} | null;
   warnings: string[];
+}
+
+/** A comparison's evidence, ready for a bundle (its own, or a part of a campaign's). */
+export interface ImageEvidence {
+  code: ExitCode;
+  metrics: ImageMetricsJson;
+  /** the bundle's own files: previews, the runner's output */
+  files: Record<string, Bytes>;
+  record: BundleRecord;
 }
 
 export interface CompareImagesResult {
@@ -170,12 +177,20 @@ function checkOptions(o: CompareImagesOptions): void {
 }
 
 /**
- * Compare, judge and keep the evidence. Returns the exit code with the bundle: 0 pass; 1 a
- * threshold failed or a pixel is NaN/infinite; 4 sizes differ; 7 the C program failed (or wrote
- * no float image); our engine failing gives its own error's code. Throws a UserError, leaving no
- * bundle, for bad usage (2), unreadable or malformed images (3) and an unwritable bundle (6).
+ * Compare, judge and keep the evidence in a bundle at `target`. Returns the exit code with the
+ * bundle: 0 pass; 1 a threshold failed or a pixel is NaN/infinite; 4 sizes differ; 7 the C
+ * program failed (or wrote no float image); our engine failing gives its own error's code.
+ * Throws a UserError, leaving no bundle, for bad usage (2), unreadable or malformed images (3)
+ * and an unwritable bundle (6).
  */
-export async function runCompareImages(o: CompareImagesOptions): Promise<CompareImagesResult> {
+export async function runCompareImages(o: CompareImagesOptions & {target: BundleTarget}): Promise<CompareImagesResult> {
+  const e = await compareImagesEvidence(o);
+  const b = await writeBundle({target: o.target, files: e.files, now: o.now, ...e.record});
+  return {code: e.code, metrics: e.metrics, bundleDir: b.dir};
+}
+
+/** The comparison and its evidence, not yet written (runCompareImages writes it; a campaign puts it in a part). */
+export async function compareImagesEvidence(o: CompareImagesOptions): Promise<ImageEvidence> {
   checkOptions(o);
   const cwd = o.cwd ?? process.cwd();
   const warnings: string[] = [];
@@ -207,7 +222,7 @@ export async function runCompareImages(o: CompareImagesOptions): Promise<Compare
     runner: null,
     warnings,
   };
-  const finish = async (code: ExitCode, status: ImageStatus, message: string | null): Promise<CompareImagesResult> => {
+  const finish = (code: ExitCode, status: ImageStatus, message: string | null): ImageEvidence => {
     j.status = status;
     j.message = message;
     const record = {
@@ -217,8 +232,7 @@ export async function runCompareImages(o: CompareImagesOptions): Promise<Compare
       summary: summaryOf(j),
       warnings,
     };
-    const b = await writeBundle({target: o.target, files, now: o.now, ...record});
-    return {code, metrics: j, bundleDir: b.dir};
+    return {code, metrics: j, files, record};
   };
 
   let ref: Pixels;
@@ -246,17 +260,17 @@ export async function runCompareImages(o: CompareImagesOptions): Promise<Compare
       files['c.stderr.txt'] = c.stderr;
       j.runner.c_exit_code = c.exitCode;
       j.runner.wall_seconds.c = c.wallSeconds;
-      if (!c.ok) return await finish(EXIT.EXTERNAL, 'runner_failed', c.error ?? 'the C program failed');
+      if (!c.ok) return finish(EXIT.EXTERNAL, 'runner_failed', c.error ?? 'the C program failed');
       const cImage = readRunImage(cArgs.floatPath, width, height);
-      if (typeof cImage === 'string') return await finish(EXIT.EXTERNAL, 'runner_failed', `the C program exited 0 but ${cImage}`);
-      if (!(cImage instanceof Float32Array)) return await finish(EXIT.IDENTITY, 'size_mismatch', `C's ${cImage.mismatch}`);
+      if (typeof cImage === 'string') return finish(EXIT.EXTERNAL, 'runner_failed', `the C program exited 0 but ${cImage}`);
+      if (!(cImage instanceof Float32Array)) return finish(EXIT.IDENTITY, 'size_mismatch', `C's ${cImage.mismatch}`);
       const ours = await runOurs(oArgs.argv, tmpO, o.phiMode, o.workers, warn);
       files['ours.stdout.txt'] = ours.stdout;
       files['ours.stderr.txt'] = ours.stderr;
       j.runner.wall_seconds.ours = ours.wallSeconds;
       if (!ours.ok) {
         const code = ours.cause instanceof UserError ? ours.cause.exitCode : ours.exitCode === EXIT.NANOBRAGG_USAGE ? EXIT.NANOBRAGG_USAGE : EXIT.INTERNAL;
-        return await finish(code, 'engine_failed', ours.error ?? 'our engine failed');
+        return finish(code, 'engine_failed', ours.error ?? 'our engine failed');
       }
       const oImage = readRunImage(oArgs.floatPath, width, height);
       if (!(oImage instanceof Float32Array)) throw new Error(`our engine's float image: ${typeof oImage === 'string' ? oImage : oImage.mismatch}`);

@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core';
-import {fail, parseFlags, runGuarded, splitPassthrough} from '../src/cli/common.js';
-import {EXIT, exitCodesHelp} from '../src/util/exit-codes.js';
+import {parseCommandLine, runCommand} from '../src/cli/common.js';
+import {EXIT} from '../src/util/exit-codes.js';
 
 export default class Capture extends Command {
   static summary = 'Run a C nanoBragg binary and write its outputs and traces as a case folder (the layout of traces/<case>/), or re-verify a stored case.';
@@ -9,14 +9,14 @@ What is captured: --config CASE (a stored case's name or a case folder's path: i
 First the plain run: stdout.log (progress lines dropped), float.bin, int.img, image.pgm, and noise.img unless -nonoise. Then one C run per traced pixel with -trace_pixel S F, whose stdout is trace_s<S>_f<F>.log: C renders the whole frame each time, so capture prints an estimate from the first run. Traced pixels: every --pixel S F, after the --peak N brightest pixels of the plain run's float image (distinct, brightest first); with neither, a --config case's own traced pixels, and for arguments after "--" the brightest pixel.
 Every C run happens in its own temporary folder holding links to the input files the arguments name (C writes Fdump.bin and its images into its working folder), with OMP_NUM_THREADS=--threads (default 1, as every reference was made); nothing is written outside the case folder --out/--name, which is built beside its final name and renamed when complete: a failure or Ctrl-C leaves nothing, and an existing folder is never replaced.
 meta.json (schemas/case-meta.schema.json) records the arguments, output arguments, pre_args, the inputs folder (relative to the case), frame size, traced pixels, C's exit code and wall time, OMP_NUM_THREADS, the binary's sha256, the sha256 of every file and of every input file. A traced pixel whose C run fails, times out or prints no per-pixel block (masked, outside the ROI) is reported with its reason; the case is still written with the pixels that worked, and the exit code is 8.
---verify CASE (a name, a case folder, or a folder of cases such as traces/) re-runs C for each stored case and reports file by file whether today's output equals the stored one (images by sha256, stdout.log and traces as text once progress lines are dropped, C's exit code); exit 1 names every file that differs.
-
-${exitCodesHelp([EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.EXTERNAL, EXIT.PARTIAL, EXIT.SIGINT, EXIT.SIGTERM])}`;
+--verify CASE (a name, a case folder, or a folder of cases such as traces/) re-runs C for each stored case and reports file by file whether today's output equals the stored one (images by sha256, stdout.log and traces as text once progress lines are dropped, C's exit code); exit 1 names every file that differs.`;
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.EXTERNAL, EXIT.PARTIAL, EXIT.INTERNAL, EXIT.SIGINT, EXIT.SIGTERM];
   static examples = [
     '<%= config.bin %> capture --c-bin /path/to/nanoBragg --config supervisor --pixel 685 1039 --out /tmp/cases',
     '<%= config.bin %> capture --c-bin /path/to/nanoBragg --name my_case --peak 2 --pixel 10 20 --out cases -- -cell 100 100 100 90 90 90 -default_F 100 -N 5 -detpixels 128',
     'NB_C_BIN=/path/to/nanoBragg <%= config.bin %> capture --verify traces',
   ];
+  static passthrough = true;
   static strict = false;
   static flags = {
     'c-bin': Flags.string({description: 'the C nanoBragg executable (instrumented: TRACE_C for -trace_pixel)', env: 'NB_C_BIN'}),
@@ -32,17 +32,10 @@ ${exitCodesHelp([EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_
   };
 
   async run(): Promise<void> {
-    await runGuarded(
-      this,
-      async () => {
-        const {own, passthrough} = splitPassthrough(this.argv);
-        const {flags, argv} = await parseFlags(this, () => this.parse(Capture, own));
-        if (argv.length) fail(this, `capture: unexpected argument '${argv[0]}' (nanoBragg arguments go after --)`, EXIT.USAGE);
-        const {runCapture} = await import('../src/cli/capture.js');
-        const code = await runCapture(flags, passthrough);
-        if (code !== 0) this.exit(code);
-      },
-      EXIT.CANNOT_WRITE,
-    );
+    await runCommand(async () => {
+      const {flags, passthrough} = await parseCommandLine(this, Capture);
+      const {runCapture} = await import('../src/cli/capture.js');
+      return runCapture(flags, passthrough);
+    });
   }
 }

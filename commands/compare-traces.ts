@@ -1,12 +1,7 @@
 import {Command, Flags} from '@oclif/core';
 
-import {parseFlags} from '../src/cli/common.js';
-import {failCommand} from '../src/report/cli-errors.js';
-import {writeComparisonOutputs, buildMetrics, metricsText, validateMetrics} from '../src/report/metrics.js';
-import {fmtNum} from '../src/report/summary.js';
-import {compareTraceFiles, DEFAULT_RTOL, exitCodeOf} from '../src/trace/compare.js';
-import {EXIT_CODES_HELP, parseNonNegative} from '../src/trace/errors.js';
-import type {Prefix} from '../src/trace/parse.js';
+import {parseCommandLine, runCommand} from '../src/cli/common.js';
+import {EXIT} from '../src/util/exit-codes.js';
 
 export default class CompareTraces extends Command {
   static summary = 'Compare a per-pixel trace with a reference trace, key by key.';
@@ -14,22 +9,22 @@ export default class CompareTraces extends Command {
   static description = [
     'Reads TRACE_C / TRACE_PY / TRACE_TS lines (per-pixel `key v…`, set-up `key=…`, TRACE_*_PHI; everything else is ignored) and compares every key occurrence with the same occurrence in the other trace, in pipeline order (schemas/trace-keys.json), then occurrence.',
     '',
-    'Scalars pass when |a-b| <= atol + rtol*max(|a|,|b|), 3-vectors by norm, integers exactly; NaN is a divergence. The verdict rests on the per-pixel keys: one outside tolerance, NaN, or missing from the test is a divergence. Set-up (`key=`) and diagnostic keys are compared and reported but never decide it. A trace without a per-pixel block is bad input, not a pass.',
+    'Scalars pass when |a-b| <= atol + rtol*max(|a|,|b|), 3-vectors by norm, integers exactly; NaN is a divergence. The verdict rests on the per-pixel keys: one outside tolerance, NaN, or missing from the test is a divergence. Set-up (`key=`) and diagnostic keys are compared and reported but never decide it. A trace with set-up lines but no per-pixel block (a pixel C did not render) is nothing to judge (exit 5), a file without trace lines is bad input (exit 3); neither is a pass.',
     '',
-    'Known C behaviours (schemas/c-behaviours.json) are named when their signature is found, e.g. C-PARITY-001 with the harness command that confirms it. With --out, writes summary.md and metrics.json beside it (metrics validated against schemas/metrics.schema.json first).',
-    '',
-    EXIT_CODES_HELP,
+    'Known C behaviours (schemas/c-behaviours.json) are named when their signature is found, e.g. C-PARITY-001 with the harness command that confirms it. --out DIR (exactly that folder, which must not hold anything) or --bundle ROOT (a new ROOT/<UTC yyyymmddTHHMMSSZ>) keeps the comparison as an evidence bundle: reference/ and test/ copies of both traces, metrics.json (schemas/metrics.schema.json), summary.md, warnings.txt, commands.txt, env.json, sha256.txt. --json prints metrics.json.',
   ].join('\n');
 
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.IDENTITY, EXIT.NOT_RENDERED, EXIT.CANNOT_WRITE, EXIT.INTERNAL];
   static examples = [
-    '<%= config.bin %> compare-traces --c traces/supervisor/trace_s685_f1039.log --py trace_ts.log --out reports/cmp/summary.md',
-    '<%= config.bin %> compare-traces --ref c.log --test ts.log --tolerance 1e-9 --json',
+    '<%= config.bin %> compare-traces --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --out cmp',
+    '<%= config.bin %> compare-traces --ref traces/simple_cubic/trace_s100_f150.log --test traces/simple_cubic/trace_s100_f150.log --tolerance 1e-9 --json',
   ];
 
   static flags = {
     c: Flags.string({aliases: ['ref'], required: true, description: 'reference trace (normally TRACE_C); alias --ref', helpValue: 'REF'}),
     py: Flags.string({aliases: ['test'], required: true, description: 'trace under test (TRACE_TS or TRACE_PY); alias --test', helpValue: 'TEST'}),
-    out: Flags.string({description: 'where to write summary.md (a .md path, or a folder); metrics.json goes beside it', helpValue: 'DIR/summary.md'}),
+    out: Flags.string({description: 'keep the comparison as a bundle in exactly this folder (must not exist, or be empty)', helpValue: 'DIR', exclusive: ['bundle']}),
+    bundle: Flags.string({description: 'keep the comparison as a bundle in a new timestamped folder under ROOT', helpValue: 'ROOT'}),
     tolerance: Flags.string({description: `relative tolerance rtol (default 1e-6)`, helpValue: 'RTOL'}),
     atol: Flags.string({description: 'absolute tolerance for every key (default: per-key floors from the catalogue, else 0)', helpValue: 'A'}),
     json: Flags.boolean({description: 'print metrics.json to stdout instead of the text report'}),
@@ -39,47 +34,10 @@ export default class CompareTraces extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await parseFlags(this, () => this.parse(CompareTraces));
-    let code: number;
-    try {
-      const comparison = compareTraceFiles(flags.c, flags.py, {
-        rtol: parseNonNegative('tolerance', flags.tolerance) ?? DEFAULT_RTOL,
-        atol: parseNonNegative('atol', flags.atol) ?? null,
-        refPrefix: flags['ref-prefix'] as Prefix | undefined,
-        testPrefix: flags['test-prefix'] as Prefix | undefined,
-        harnessCommand: flags['harness-command'],
-      });
-      const written = flags.out ? await writeComparisonOutputs(comparison, flags.out) : null;
-      if (flags.json) {
-        const metrics = buildMetrics(comparison);
-        validateMetrics(metrics);
-        process.stdout.write(metricsText(metrics));
-      } else {
-        const f = comparison.first_divergence;
-        const n = comparison.counts;
-        this.log(
-          comparison.verdict === 'pass'
-            ? `PASS: ${n.compared} key occurrences compared, all decisive ones within tolerance (rtol ${comparison.tolerance.rtol})`
-            : `DIVERGENCE: first at ${f!.key} (occurrence ${f!.occurrence}, stage ${f!.stage}, ${f!.status}; ` +
-                `abs Δ ${fmtNum(f!.abs_delta)}, rel Δ ${fmtNum(f!.rel_delta)})`,
-        );
-        this.log(
-          `  per-pixel: ${n.divergent} decisive of ${comparison.keys.filter((k) => k.scope === 'pixel').length}; ` +
-            `${n.missing} missing, ${n.extra} extra; set-up/diagnostic not passing: ${n.setup_not_passing} (not part of the verdict)`,
-        );
-        if (comparison.per_phi.rows.length > 0) {
-          this.log(`  per-phi: first_divergent_step ${comparison.per_phi.first_divergent_step ?? 'null'}`);
-        }
-        for (const a of comparison.attributions) {
-          this.log(`  known C behaviour: ${a.id} (${a.title}), ${a.match} match, shown by the ${a.side}`);
-          if (a.confirm_command) this.log(`    confirm: ${a.confirm_command}`);
-        }
-        if (written) this.log(`  wrote ${written.summary} and ${written.metrics}`);
-      }
-      code = exitCodeOf(comparison);
-    } catch (error) {
-      failCommand(this, error);
-    }
-    if (code !== 0) this.exit(code);
+    await runCommand(async () => {
+      const {flags} = await parseCommandLine(this, CompareTraces);
+      const {compareTracesCommand} = await import('../src/cli/compare-traces.js');
+      return compareTracesCommand(flags, this.argv);
+    });
   }
 }

@@ -1,28 +1,27 @@
 import {Args, Command, Flags} from '@oclif/core';
 
-import {parseFlags} from '../src/cli/common.js';
-import {failCommand} from '../src/report/cli-errors.js';
-import {regenerateBundle, verifyBundle} from '../src/report/bundle.js';
+import {parseCommandLine, runCommand, shellQuote} from '../src/cli/common.js';
 import {parseNonNegative} from '../src/trace/errors.js';
+import {EXIT} from '../src/util/exit-codes.js';
 
 export default class Metrics extends Command {
-  static summary = 'Rewrite or verify the metrics, commands, environment and checksums of an evidence bundle.';
+  static summary = 'Verify an evidence bundle, or recompute the comparison of a trace bundle.';
 
   static description = [
-    "Without --verify: recomputes summary.md and metrics.json from the bundle's trace and reference (tolerance from env.json unless --tolerance/--atol are given), appends this command to commands.txt, refreshes env.json and rewrites sha256.txt over every other file. Each file is replaced atomically.",
+    "With --verify: re-hashes every file against sha256.txt (and every sub-bundle against its own) and changes nothing; any bundle: harness, compare-traces, compare-images, a campaign of sub-bundles. A changed, missing or extra file is a verdict (exit 1). A folder without sha256.txt, or with an empty or malformed one, is bad input (exit 3): an empty manifest vouches for nothing.",
     '',
-    'With --verify: re-hashes every file against sha256.txt and changes nothing.',
-    '',
-    'Exit codes:',
-    '  0  files written / bundle intact',
-    '  1  (--verify) a changed, missing or extra file',
-    '  2  bad input (not a bundle folder, no or malformed sha256.txt, unreadable trace) or any other error',
+    "Without --verify (trace-comparison bundles only): recomputes summary.md and metrics.json from the bundle's trace and reference (tolerance from env.json unless --tolerance/--atol are given), appends this command to commands.txt, refreshes env.json and rewrites sha256.txt. Each file is replaced atomically. Another kind of bundle is refused (exit 2).",
   ].join('\n');
 
-  static examples = ['<%= config.bin %> metrics reports/20251128T035700Z --verify', '<%= config.bin %> metrics reports/20251128T035700Z'];
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.INTERNAL];
+  static examples = [
+    '<%= config.bin %> compare-traces --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --out cmp',
+    '<%= config.bin %> metrics cmp --verify',
+    '<%= config.bin %> metrics cmp --tolerance 0.2',
+  ];
 
   static args = {
-    bundle: Args.string({required: true, description: 'bundle folder (ROOT/<yyyymmddTHHMMSSZ>)'}),
+    bundle: Args.string({required: true, description: 'bundle folder (e.g. ROOT/<yyyymmddTHHMMSSZ>)'}),
   };
 
   static flags = {
@@ -33,43 +32,37 @@ export default class Metrics extends Command {
   };
 
   async run(): Promise<void> {
-    const {args, flags} = await parseFlags(this, () => this.parse(Metrics));
-    let code = 0;
-    try {
+    await runCommand(async () => {
+      const {args, flags} = await parseCommandLine(this, Metrics);
       if (flags.verify) {
+        const {verifyBundle} = await import('../src/report/bundle.js');
         const result = await verifyBundle(args.bundle);
         if (flags.json) {
           process.stdout.write(JSON.stringify({bundle: args.bundle, ...result}, null, 2) + '\n');
         } else if (result.ok) {
-          this.log(`OK: ${result.checked} files match sha256.txt in ${args.bundle}`);
+          this.log(`OK: ${result.checked} files match ${result.manifests.length === 1 ? 'sha256.txt' : `${result.manifests.length} sha256.txt files`} in ${args.bundle}`);
         } else {
           this.log(`FAILED: ${args.bundle} does not match its sha256.txt`);
           for (const f of result.changed) this.log(`  changed: ${f}`);
           for (const f of result.missing) this.log(`  missing: ${f}`);
           for (const f of result.extra) this.log(`  extra:   ${f}`);
         }
-        code = result.ok ? 0 : 1;
-      } else {
-        const command = ['nbparity', 'metrics', ...this.argv].join(' ');
-        const result = await regenerateBundle(args.bundle, {
-          tolerance: parseNonNegative('tolerance', flags.tolerance),
-          atol: parseNonNegative('atol', flags.atol),
-          command,
-        });
-        const c = result.comparison;
-        if (flags.json) {
-          process.stdout.write(
-            JSON.stringify({bundle: args.bundle, written: result.written, verdict: c?.verdict ?? null, first_divergence: c?.first_divergence?.key ?? null}, null, 2) +
-              '\n',
-          );
-        } else {
-          this.log(`wrote ${result.written.join(', ')} in ${args.bundle}`);
-          if (c) this.log(`  comparison: ${c.verdict}${c.first_divergence ? `, first divergence ${c.first_divergence.key}` : ''}`);
-        }
+        return result.ok ? EXIT.OK : EXIT.VERDICT;
       }
-    } catch (error) {
-      failCommand(this, error);
-    }
-    if (code !== 0) this.exit(code);
+      const {regenerateBundle} = await import('../src/report/trace-evidence.js');
+      const result = await regenerateBundle(args.bundle, {
+        tolerance: parseNonNegative('tolerance', flags.tolerance),
+        atol: parseNonNegative('atol', flags.atol),
+        command: shellQuote(['nbparity', 'metrics', ...this.argv]),
+      });
+      const c = result.comparison;
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({bundle: args.bundle, written: result.written, verdict: c.verdict, first_divergence: c.first_divergence?.key ?? null}, null, 2) + '\n');
+      } else {
+        this.log(`wrote ${result.written.join(', ')} in ${args.bundle}`);
+        this.log(`  comparison: ${c.verdict}${c.first_divergence ? `, first divergence ${c.first_divergence.key}` : ''}`);
+      }
+      return EXIT.OK;
+    });
   }
 }

@@ -1,11 +1,11 @@
 import {Command, Flags} from '@oclif/core';
 
-import {parseFlags} from '../src/cli/common.js';
-import {failCommand} from '../src/report/cli-errors.js';
+import {parseCommandLine, runCommand} from '../src/cli/common.js';
 import {fmtNum} from '../src/report/summary.js';
 import {loadCatalogue} from '../src/trace/catalogue.js';
 import {DEFAULT_RTOL} from '../src/trace/compare.js';
-import {EXIT_CODES_HELP, parseNonNegative, TraceInputError} from '../src/trace/errors.js';
+import {parseNonNegative, TraceInputError} from '../src/trace/errors.js';
+import {EXIT} from '../src/util/exit-codes.js';
 import type {Prefix} from '../src/trace/parse.js';
 import {comparePhiRows, loadPhiTable} from '../src/trace/perphi.js';
 
@@ -17,10 +17,11 @@ export default class PerPhi extends Command {
     '',
     'Inputs are trace logs (TRACE_*_PHI lines), or per-phi tables as CSV/TSV (header phi_tic,phi_deg,k_frac,F_latt_b,F_latt) or JSON (an array of rows, or an object with one under traces/rows/per_phi), as the PyTorch port wrote them. phi_tic must match exactly; the other fields pass when |a-b| <= atol + rtol*max(|a|,|b|) (phi_deg has a 1e-12 deg floor unless --atol is given).',
     '',
-    EXIT_CODES_HELP.replace('no per-pixel block in a trace', 'no per-phi lines'),
+    'A trace or table without per-phi lines is bad input (exit 3), not a pass.',
   ].join('\n');
 
-  static examples = ['<%= config.bin %> per-phi --c traces/supervisor/trace_s685_f1039.log --py trace_ts.log --json'];
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.INTERNAL];
+  static examples = ['<%= config.bin %> per-phi --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --json'];
 
   static flags = {
     c: Flags.string({aliases: ['ref'], required: true, description: 'reference trace or per-phi table; alias --ref', helpValue: 'REF'}),
@@ -33,9 +34,8 @@ export default class PerPhi extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await parseFlags(this, () => this.parse(PerPhi));
-    let code = 0;
-    try {
+    await runCommand(async () => {
+      const {flags} = await parseCommandLine(this, PerPhi);
       const rtol = parseNonNegative('tolerance', flags.tolerance) ?? DEFAULT_RTOL;
       const atol = parseNonNegative('atol', flags.atol) ?? null;
       const ref = loadPhiTable(flags.c, {prefix: flags['ref-prefix'] as Prefix | undefined});
@@ -79,10 +79,7 @@ export default class PerPhi extends Command {
         for (const r of rows) this.log(line(r));
         this.log(`first_divergent_step: ${result.first_divergent_step ?? 'null'}`);
       }
-      code = result.first_divergent_row === null ? 0 : 1;
-    } catch (error) {
-      failCommand(this, error);
-    }
-    if (code !== 0) this.exit(code);
+      return result.first_divergent_row === null ? EXIT.OK : EXIT.VERDICT;
+    });
   }
 }

@@ -1,20 +1,55 @@
 #!/usr/bin/env node
-import {printFailure} from './cli/common.js';
+import {exitWhenDrained, guardStdout, reportFailure, setExitCode, strayWord} from './cli/common.js';
 import {runExpress} from './cli/express.js';
+import {UserError} from './engine/errors.js';
+import {EXIT} from './util/exit-codes.js';
+
+guardStdout();
+// a bug that escapes a command (a stray rejection, a throw in a callback) is one line and exit 70
+// too; the process then ends, but only once stdout has drained
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (e: unknown) => {
+    setExitCode(reportFailure(e));
+    exitWhenDrained();
+  });
+}
+
+const argv = process.argv.slice(2);
+
+/** `nbparity help [COMMAND...]` is `nbparity [COMMAND...] --help`. */
+function helpArgv(words: string[]): string[] {
+  return words[0] === 'help' ? [...words.slice(1), '--help'] : words;
+}
 
 // harness and simulate start without loading oclif when their flags are plain (src/cli/express.ts)
-if (!(await runExpress(process.argv.slice(2)))) {
-  const {run, flush, handle} = await import('@oclif/core');
+if (!(await runExpress(argv))) {
+  // no oclif flush(): nothing exits early, so Node drains stdout by itself (and flush's own
+  // write would turn a failed stdout into an uncaught error)
+  const {run} = await import('@oclif/core');
+  guardStdout();
+  const {COMMANDS} = await import('../commands/index.js');
+  const words = helpArgv(argv);
+  const known = new Set(Object.keys(COMMANDS));
   try {
-    await run(process.argv.slice(2), import.meta.url);
-    await flush();
+    if (words[0] !== undefined && !words[0].startsWith('-') && !known.has(words[0])) {
+      printUnknown(words[0]);
+    } else if (argv[0] === 'help' && words.length > 2) {
+      // `help CMD word`: no command takes a sub-command yet
+      throw new UserError(`help: unexpected argument '${words[1]}' (see nbparity help)`, EXIT.USAGE);
+    } else {
+      await run(words, import.meta.url);
+    }
   } catch (e) {
     // oclif joins stray words into the command name ("command compare-traces:a.log not found")
     const unknown = /^command (\S+) not found$/.exec((e as Error)?.message ?? '');
     if (unknown) {
       const [name, ...stray] = unknown[1].split(':');
-      printFailure(stray.length ? `${name}: unexpected argument '${stray[0]}' (see nbparity ${name} --help)` : `unknown command '${name}' (see nbparity --help)`);
-      process.exitCode = 2;
-    } else await handle(e as Error);
+      if (stray.length) setExitCode(reportFailure(strayWord(name, stray[0])));
+      else printUnknown(name);
+    } else setExitCode(reportFailure(e));
   }
+}
+
+function printUnknown(name: string): void {
+  setExitCode(reportFailure(new UserError(`unknown command '${name}' (see nbparity --help)`, EXIT.USAGE)));
 }

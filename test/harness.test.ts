@@ -121,7 +121,10 @@ describe('harness --config supervisor --ref --bundle (the Phase M1 evidence)', f
     expect(parity.status, parity.stderr).to.equal(0);
     const spec = run('spec');
     expect(spec.status, spec.stderr).to.equal(1);
-    const dirs = [parity.stdout.trim(), spec.stdout.trim()];
+    // the verdict on stdout, then the bundle's folder
+    expect(parity.stdout).to.match(/^PASS: /);
+    expect(spec.stdout).to.match(/^DIVERGENCE: first at rot_a_angstroms/);
+    const dirs = [parity, spec].map((r) => /^bundle: (.+)$/m.exec(r.stdout)![1]);
     expect(readdirSync(root)).to.have.length(2);
     const specMetrics = JSON.parse(readFileSync(join(dirs[1], 'metrics.json'), 'utf8'));
     expect(specMetrics.first_divergence).to.be.a('string');

@@ -7,9 +7,12 @@ import {gzipSync} from 'node:zlib';
 import {FileWriteError, makeFolders, removeFolders, StagingBatch, writeFileAtomic, writeFilesAtomic} from '../src/io/atomic.js';
 import {decodeFloatImage, encodeFloatImage, readFloatImage} from '../src/io/floatimage.js';
 import {encodePgm} from '../src/io/pgm.js';
-import {cAtof, encodeSmv, parseSmv, readSmv, smvValueOf} from '../src/io/smv.js';
+import {allocateNanoBraggSmv, cAtof, encodeSmv, parseSmv, readSmv, smvBytes, smvValueOf} from '../src/io/smv.js';
+import {headerParams} from '../src/cli/simulate.js';
+import {setupSimulation} from '../src/engine/setup.js';
 import {imageCaseNames, loadCase} from './helpers/cases.js';
 import {TRACES, caseFile, traceCases} from './helpers/paths.js';
+import {meta} from './helpers/workdir.js';
 
 describe('io', () => {
   let dir: string;
@@ -235,6 +238,36 @@ describe('io', () => {
       expect(() => parseSmv(Buffer.concat([hdr(ok + 'GARBAGE;\n'), data]), 'h.img')).to.throw(/h\.img: malformed SMV header entry "GARBAGE"/);
       expect(() => parseSmv(Buffer.from('{\nHEADER_BYTES=512;\n'), 'i.img')).to.throw(/i\.img: SMV HEADER_BYTES=512 but the file has 20 bytes/);
       expect(() => parseSmv(Buffer.from('{\nHEADER_BYTES=30;\nSIZE1=1;'.padEnd(40, ' ')), 'j.img')).to.throw(/j\.img: SMV header has no closing "}"/);
+    });
+
+    it("recovers nanoBragg's header that overran HEADER_BYTES=512 (the supervisor's, 518 bytes), with a warning; --smv-header valid declares its size", () => {
+      // the supervisor geometry's header text, as the engine (and C: int.img byte-identical) writes it
+      const sim = setupSimulation(meta('supervisor').args, {phiMode: 'c-parity', cwd: join(TRACES, 'inputs')});
+      const params = headerParams(sim);
+      const c = allocateNanoBraggSmv(params, 'int', 'little_endian', 'c');
+      expect(c.header.length).to.equal(518);
+      expect(c.header.subarray(0, 512).includes('}')).to.equal(false);
+      c.data[0] = 11;
+      c.data[c.data.length - 1] = 22;
+      const cImg = parseSmv(smvBytes(c), 'c.img');
+      expect([cImg.width, cImg.height, cImg.headerBytes, cImg.declaredHeaderBytes]).to.deep.equal([2463, 2527, 518, 512]);
+      expect([cImg.data[0], cImg.data[cImg.data.length - 1]]).to.deep.equal([11, 22]);
+      expect(cImg.warnings).to.have.length(1);
+      expect(cImg.warnings[0]).to.match(/c\.img: the SMV header is 518 bytes but declares HEADER_BYTES=512 .*C-SMV-HEADER-OVERFLOW/);
+
+      const v = allocateNanoBraggSmv(params, 'int', 'little_endian', 'valid');
+      expect(v.header.length).to.equal(1024);
+      v.data.set(c.data);
+      const vImg = parseSmv(smvBytes(v), 'v.img');
+      expect([vImg.headerBytes, vImg.declaredHeaderBytes, vImg.warnings.length]).to.deep.equal([1024, 1024, 0]);
+      expect(Buffer.from(vImg.data.buffer).equals(Buffer.from(cImg.data.buffer))).to.equal(true);
+      expect([...vImg.header.entries()].filter(([k]) => k !== 'HEADER_BYTES')).to.deep.equal([...cImg.header.entries()].filter(([k]) => k !== 'HEADER_BYTES'));
+
+      // a header that fits is the same in both layouts
+      const small = {...params, fpixels: 4, spixels: 4, distanceM: 0.1};
+      expect(allocateNanoBraggSmv(small, 'int', 'little_endian', 'valid').header.equals(allocateNanoBraggSmv(small, 'int', 'little_endian', 'c').header)).to.equal(true);
+      // an overflow whose pixels do not fill the file exactly is not guessed at
+      expect(() => parseSmv(smvBytes(c).subarray(0, 518 + 100), 'cut.img')).to.throw(/cut\.img: SMV header has no closing "}" within HEADER_BYTES=512/);
     });
 
     it('reads the mask input (64x64 with a zero block and a zero diagonal)', () => {

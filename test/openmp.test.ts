@@ -8,7 +8,7 @@ import {statsFromImage, ThreadedStats, type RenderLayout} from '../src/engine/ou
 import {planChunks} from '../src/engine/render.js';
 import {blockStartRow, threadBlocks} from '../src/engine/threads.js';
 import {runCompareImages} from '../src/images/compare.js';
-import type {ThreadFinding} from '../src/images/openmp-finding.js';
+import {DEFAULT_THRESHOLDS} from '../src/images/thresholds.js';
 import {explainByThreadBlocks} from '../src/images/openmp.js';
 import {compareTraceInputs} from '../src/trace/compare.js';
 import {caseFile, readMaybeGz} from './helpers/paths.js';
@@ -148,7 +148,7 @@ describe('harness --c-threads: the supervisor pixel that 2 C threads change', fu
 describe('C-OPENMP-FIRSTPRIVATE in image comparisons', function () {
   this.timeout(600000);
   const outdir = () => join(mkdtempSync(join(tmpdir(), 'nbparity-omp-')), 'report');
-  const base = {percentile: 99.5, peakPercentile: 99.9, peakTop: 50, phiMode: 'c-parity' as const, fpixels: 200, spixels: 200};
+  const base = {percentile: 99.5, peakPercentile: 99.9, peakTop: 50, phiMode: 'c-parity' as const, fpixels: 200, spixels: 200, thresholds: {...DEFAULT_THRESHOLDS}, commands: ['nbparity compare-images (test)']};
 
   for (const n of [2, 3, 4]) {
     it(`a one-thread nbparity image against the stored ${n}-thread C image names the behaviour and N = ${n}`, async () => {
@@ -157,16 +157,16 @@ describe('C-OPENMP-FIRSTPRIVATE in image comparisons', function () {
         await runSimulate({argv: [...meta('phi_osc_from_zero').args, '-floatfile', 'ours.bin'], phiMode: 'c-parity', workers: 1, cwd: dir, print: () => undefined, warn: () => undefined});
         const ref = caseFile('phi_osc_from_zero', `openmp/float_omp${n}.bin`);
         // the images alone: named, not confirmed
-        const alone = await runCompareImages({...base, ref, test: join(dir, 'ours.bin'), outdir: outdir(), argv: []});
-        const a = (alone.summary.attributions as ThreadFinding[])[0];
+        const alone = await runCompareImages({...base, ref, test: join(dir, 'ours.bin'), target: {dir: outdir()}, argv: []});
+        const a = alone.metrics.attributions[0];
         expect(a.id).to.equal('C-OPENMP-FIRSTPRIVATE');
         expect(a.threads_exact).to.deep.equal([n]);
         expect(a.threads[0]).to.be.at.most(n);
         expect(a.reproduced_by).to.equal(null);
         expect(a.explanation).to.include(`--c-threads ${n}`);
         // with the nanoBragg arguments: confirmed by rendering
-        const known = await runCompareImages({...base, ref, test: join(dir, 'ours.bin'), outdir: outdir(), argv: meta('phi_osc_from_zero').args, cwd: dir});
-        const k = (known.summary.attributions as ThreadFinding[])[0];
+        const known = await runCompareImages({...base, ref, test: join(dir, 'ours.bin'), target: {dir: outdir()}, argv: meta('phi_osc_from_zero').args, cwd: dir});
+        const k = known.metrics.attributions[0];
         expect([k.reproduced_by, k.reproduced_image]).to.deep.equal([n, 'ref']);
         expect(k.explanation).to.include(`reproduced exactly by --c-threads ${n}`);
       } finally {

@@ -1,6 +1,6 @@
 import {expect} from 'chai';
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
@@ -53,15 +53,31 @@ describe('compare-traces / per-phi commands', function () {
   });
   after(() => rmSync(dir, {recursive: true, force: true}));
 
-  it('c-parity situation: exit 0; metrics.json first_divergence null', () => {
-    const out = join(dir, 'cpar', 'summary.md');
+  it('c-parity situation: exit 0; --out DIR is a bundle holding both traces; metrics.json first_divergence null', () => {
+    const out = join(dir, 'cpar');
     const r = run('compare-traces', '--c', C_REF, '--py', cpar, '--out', out);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^PASS/);
-    const m = JSON.parse(readFileSync(join(dir, 'cpar', 'metrics.json'), 'utf8'));
+    expect(r.stdout).to.contain(`bundle: ${out}\n`);
+    const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(m.first_divergence).to.equal(null);
     expect(m.verdict).to.equal('pass');
-    expect(readFileSync(out, 'utf8')).to.match(/^# Trace comparison: PASS/);
+    expect(m.inputs.ref.path).to.equal('reference/trace_s685_f1039.log');
+    expect(m.inputs.test.path).to.equal('test/cparity_ts.log');
+    expect(readFileSync(join(out, 'test', 'cparity_ts.log'), 'utf8')).to.equal(readFileSync(cpar, 'utf8'));
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).to.match(/^# Trace comparison: PASS/);
+    expect(run('metrics', out, '--verify').code).to.equal(0);
+    // the folder is taken now: a second run does not write into it
+    const again = run('compare-traces', '--c', C_REF, '--py', cpar, '--out', out);
+    expect(again.code).to.equal(6);
+    expect(again.stderr).to.match(/cannot put the bundle here \(ENOTEMPTY/);
+  });
+
+  it('--bundle ROOT: a new timestamped bundle per run', () => {
+    const root = join(dir, 'many');
+    const dirs = [0, 1].map(() => /^bundle: (.+)$/m.exec(run('compare-traces', '--c', C_REF, '--py', cpar, '--bundle', root).stdout)![1]);
+    expect(dirs[0]).to.not.equal(dirs[1]);
+    expect(readdirSync(root)).to.have.length(2);
   });
 
   it('spec situation: exit 1; summary names C-PARITY-001 and the confirm command; metrics validate', () => {
@@ -85,7 +101,7 @@ describe('compare-traces / per-phi commands', function () {
     expect(I.ref).to.equal(943654.80923755);
     expect(I.test).to.equal(807189.768677586);
     expect(m.inputs.ref.sha256).to.match(/^[0-9a-f]{64}$/);
-    expect(m.inputs.test.path).to.equal(spec);
+    expect(m.inputs.test.path).to.equal('test/spec_ts.log');
     expect(m.attributions[0].id).to.equal('C-PARITY-001');
     expect(m.per_phi.first_divergent_step).to.equal(0);
     validateMetrics(m);
@@ -114,18 +130,18 @@ describe('compare-traces / per-phi commands', function () {
     expect(JSON.parse(p.stdout).first_divergence).to.equal(null);
   });
 
-  it('bad input exits 2 with a one-line error and no stack trace', () => {
+  it('bad input exits 3 (a pixel C did not render: 5; a bad flag value: 2) with a one-line error and no stack trace', () => {
     const noBlock = join(dir, 'noblock.log');
     writeFileSync(noBlock, readFileSync(C_REF, 'utf8').split('\n').filter((l) => !l.startsWith('TRACE_C: ')).join('\n'));
-    const cases: string[][] = [
-      ['compare-traces', '--c', noBlock, '--py', cpar],
-      ['compare-traces', '--c', join(dir, 'nope.log'), '--py', cpar],
-      ['compare-traces', '--c', C_REF, '--py', cpar, '--tolerance', 'abc'],
-      ['per-phi', '--c', C_REF, '--py', join(ROOT, 'package.json')],
+    const cases: Array<[number, string[]]> = [
+      [5, ['compare-traces', '--c', noBlock, '--py', cpar]],
+      [3, ['compare-traces', '--c', join(dir, 'nope.log'), '--py', cpar]],
+      [2, ['compare-traces', '--c', C_REF, '--py', cpar, '--tolerance', 'abc']],
+      [3, ['per-phi', '--c', C_REF, '--py', join(ROOT, 'package.json')]],
     ];
-    for (const args of cases) {
+    for (const [code, args] of cases) {
       const r = run(...args);
-      expect(r.code, args.join(' ')).to.equal(2);
+      expect(r.code, args.join(' ')).to.equal(code);
       const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).to.have.length(1);
       expect(lines[0]).to.match(/^nbparity: /);
@@ -162,8 +178,8 @@ describe('compare-traces / per-phi commands', function () {
     for (const cmd of ['compare-traces', 'per-phi', 'metrics']) {
       const r = run(cmd, '--help');
       expect(r.code).to.equal(0);
-      expect(r.stdout, cmd).to.contain('Exit codes');
-      expect(r.stdout, cmd).to.match(/2\s+bad input/);
+      expect(r.stdout, cmd).to.contain('EXIT CODES');
+      expect(r.stdout, cmd).to.match(/\*\s+3\s+bad input/);
     }
   });
 });

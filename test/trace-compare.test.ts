@@ -2,6 +2,7 @@ import {expect} from 'chai';
 import {readFileSync} from 'node:fs';
 
 import {compareTraceInputs, exitCodeOf, type CompareOptions, type KeyComparison, type TraceComparison} from '../src/trace/compare.js';
+import type {UserError} from '../src/engine/errors.js';
 import {TraceInputError} from '../src/trace/errors.js';
 import {compareScalar, compareVector} from '../src/trace/numeric.js';
 import {rewritePrefix} from '../src/trace/parse.js';
@@ -237,23 +238,35 @@ describe('compare-traces: bad input', () => {
   const base = asTS(C_SUP);
   const noBlock = (t: string) => t.split('\n').filter((l) => !/^TRACE_(C|TS)(: |_PHI)/.test(l)).join('\n');
 
-  it('a reference without a per-pixel block is an error, not a pass', () => {
+  const code = (f: () => unknown): number | undefined => {
+    try {
+      f();
+    } catch (e) {
+      return (e as UserError).exitCode;
+    }
+    return undefined;
+  };
+
+  it('a reference without a per-pixel block is no pass: a pixel C did not render (5), or not a trace at all (3)', () => {
     expect(() => cmp(noBlock(C_SUP), base)).to.throw(TraceInputError, /reference .* no per-pixel block/);
-    expect(() => cmp('just some text\n', base)).to.throw(TraceInputError, /no trace lines at all/);
+    expect(code(() => cmp(noBlock(C_SUP), base))).to.equal(5);
+    expect(() => cmp('just some text\n', base)).to.throw(TraceInputError, /has no trace lines .*: not a trace/);
+    expect(code(() => cmp('just some text\n', base))).to.equal(3);
   });
 
   it('so is a test without one', () => {
     expect(() => cmp(C_SUP, noBlock(base))).to.throw(TraceInputError, /test .* no per-pixel block/);
   });
 
-  it('traces of different pixels are refused', () => {
+  it('traces of different pixels are refused (4)', () => {
     const other = base.replace('spixel=685, fpixel=1039', 'spixel=1039, fpixel=685');
     expect(() => cmp(C_SUP, other)).to.throw(TraceInputError, /different pixels/);
+    expect(code(() => cmp(C_SUP, other))).to.equal(4);
   });
 
-  it('bad tolerances are refused', () => {
-    expect(() => cmp(C_SUP, base, {rtol: -1})).to.throw(TraceInputError);
-    expect(() => cmp(C_SUP, base, {rtol: NaN})).to.throw(TraceInputError);
-    expect(() => cmp(C_SUP, base, {atol: -1e-9})).to.throw(TraceInputError);
+  it('bad tolerances are refused as usage (2)', () => {
+    expect(code(() => cmp(C_SUP, base, {rtol: -1}))).to.equal(2);
+    expect(code(() => cmp(C_SUP, base, {rtol: NaN}))).to.equal(2);
+    expect(code(() => cmp(C_SUP, base, {atol: -1e-9}))).to.equal(2);
   });
 });

@@ -3,6 +3,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
+import {UserError} from '../src/engine/errors.js';
 import {TraceInputError} from '../src/trace/errors.js';
 import {rewritePrefix} from '../src/trace/parse.js';
 import {comparePhiRows, loadPhiTable, phiTableFromText, type PhiTable} from '../src/trace/perphi.js';
@@ -71,7 +72,7 @@ describe('per-phi', () => {
     expect(() => loadPhiTable(join(dir, 'bad.csv'))).to.throw(TraceInputError, /lacks the column phi_deg/);
     writeFileSync(join(dir, 'bad2.csv'), 'phi_tic,phi_deg,k_frac,F_latt_b,F_latt\n0,0,x,1,1\n');
     expect(() => loadPhiTable(join(dir, 'bad2.csv'))).to.throw(TraceInputError, /k_frac is not a number/);
-    expect(() => loadPhiTable(join(dir, 'missing.csv'))).to.throw(TraceInputError, /cannot read/);
+    expect(() => loadPhiTable(join(dir, 'missing.csv'))).to.throw(UserError, /missing\.csv: cannot read \(ENOENT/);
   });
 
   it('reports missing and extra rows, and a phi_tic mismatch', () => {

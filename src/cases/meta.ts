@@ -32,6 +32,8 @@ export interface CaseMeta {
   traced_pixels_slow_fast?: PixelSlowFast[];
   traces?: string[];
   float_sha256?: string;
+  int_sha256?: string;
+  pgm_sha256?: string;
   thresholds?: {corr_min?: number; sum_ratio_min?: number; sum_ratio_max?: number; max_abs_max?: number};
   generator?: string;
   captured_utc?: string;

@@ -7,6 +7,7 @@
 import type {Case} from '../cases/case.js';
 import {resolveCase} from '../cases/load.js';
 import {openPrivateFolder} from '../cases/private-folder.js';
+import {EXIT} from '../util/exit-codes.js';
 import {UserError} from '../engine/errors.js';
 import type {PhiMode} from '../engine/setup.js';
 import {runSimulate} from './simulate.js';
@@ -42,5 +43,5 @@ export async function openConfig(spec: string, phiMode: PhiMode): Promise<Config
 /** A case's earlier run (pre_args) with the engine, quietly, in `cwd`; `label` names the case in an error. */
 export async function runPreArgs(preArgs: string[], cwd: string, phiMode: PhiMode, label: string): Promise<void> {
   const code = await runSimulate({argv: preArgs, phiMode, workers: 1, cwd, print: () => undefined, warn: () => undefined});
-  if (code !== 0) throw new UserError(`${label}: its earlier run (pre_args) was refused (exit ${code})`, code);
+  if (code !== 0) throw new UserError(`${label}: its earlier run (pre_args) was refused (exit ${code})`, EXIT.NANOBRAGG_USAGE);
 }

@@ -5,7 +5,7 @@
  * repeated flags, bad values) goes to oclif, which parses it fully and prints its messages;
  * both paths run the same command function, and test/express.test.ts checks they parse alike.
  */
-import {printFailure, splitPassthrough, userFailure} from './common.js';
+import {runCommand, splitPassthrough} from './common.js';
 import {parsePlainFlags, type FlagSpecs, type FlagValues} from './flags.js';
 
 interface Route {
@@ -40,14 +40,6 @@ export async function runExpress(argv: string[]): Promise<boolean> {
   const route = await ROUTES[name]();
   const flags = parsePlainFlags(route.flags, own);
   if (!flags) return false;
-  try {
-    const code = await route.run(flags, passthrough, commandLine);
-    process.exitCode = code;
-  } catch (e) {
-    const failure = userFailure(e);
-    if (!failure) throw e;
-    printFailure(failure.message);
-    process.exitCode = failure.exitCode;
-  }
+  await runCommand(() => route.run(flags, passthrough, commandLine));
   return true;
 }

@@ -6,4 +6,5 @@ export const SIMULATE_FLAGS = {
   workers: {kind: 'integer', description: 'threads that render, the main one included (default: all cores, fewer for small frames); the output does not depend on it', min: 1},
   'c-threads': {kind: 'integer', description: 'reproduce the C program run with OMP_NUM_THREADS=N (c-parity: each thread block starts from the unrotated cell; default 1)', min: 1},
   json: {kind: 'boolean', description: 'print the summary as one JSON object instead of C-style lines'},
+  'smv-header': {kind: 'string', description: 'SMV headers over 512 bytes: c writes them as nanoBragg does (unpadded, declaring 512: C-SMV-HEADER-OVERFLOW), valid pads them and declares their true size', options: ['c', 'valid'], default: 'c'},
 } as const satisfies FlagSpecs;

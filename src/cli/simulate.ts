@@ -11,8 +11,11 @@ import {threadBlocks, threadRaceWarning} from '../engine/threads.js';
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
 import {FileWriteError, StagingBatch} from '../io/atomic.js';
+import type {SmvHeaderLayout} from '../io/smv.js';
+import {EXIT} from '../util/exit-codes.js';
 import {encodeFloatImage} from '../io/floatimage.js';
 import {printFailure, warn as printWarning} from './common.js';
+import {nanoBraggInputs, refuseOverwritingInputs} from './inputs-outputs.js';
 import type {FlagValues} from './flags.js';
 import {ProgressBar} from './progress.js';
 
@@ -29,6 +32,8 @@ export interface SimulateOptions {
   warn?: (message: string) => void;
   /** render workers the caller started already (runSimulate closes them) */
   pool?: WorkerPool;
+  /** SMV headers longer than 512 bytes: as C writes them (default) or valid */
+  smvHeader?: SmvHeaderLayout;
 }
 
 export function headerParams(sim: Simulation): SmvHeaderParams {
@@ -62,6 +67,7 @@ export async function simulateCommand(flags: FlagValues, passthrough: string[], 
     workers: flags.workers as number | undefined,
     cThreads: flags['c-threads'] as number | undefined,
     json: flags.json === true,
+    smvHeader: (flags['smv-header'] as SmvHeaderLayout | undefined) ?? 'c',
     pool,
   });
   if (code !== 0) printFailure('no structure factors or no unit cell (see usage above)');
@@ -97,6 +103,15 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
     throw e;
   }
   const s = sim.settings;
+  refuseOverwritingInputs(
+    [
+      ['-floatfile', s.floatFile],
+      ['-intfile', s.intFile],
+      ...(s.writePgm ? [['-pgmfile', s.pgmFile]] : []),
+      ...(s.calculateNoise ? [['-noisefile', s.noiseFile]] : []),
+    ].map(([flag, path]) => ({flag, path, cwd})),
+    nanoBraggInputs(s, cwd),
+  );
   const say = o.json ? () => undefined : print;
   const cThreads = o.cThreads ?? 1;
   for (const w of sim.warnings) warn(w);
@@ -159,6 +174,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
       writePgm: s.writePgm,
       noise: s.calculateNoise ? {rng: sim.rng, seed: seedRef(s.seed)} : undefined,
       fileNames: {float: s.floatFile, int: s.intFile, pgm: s.pgmFile, noise: s.noiseFile},
+      smvHeader: o.smvHeader,
     });
     let floatStep = true; // the first file, staged already, row by row
     for (const step of outputs.steps) {
@@ -175,7 +191,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   } catch (e) {
     if (e instanceof FileWriteError) {
       const flag = flagOf.get(e.path);
-      throw new UserError(`${flag ? `${flag} ` : ''}${e.message}`, 3);
+      throw new UserError(`${flag ? `${flag} ` : ''}${e.message}`, EXIT.CANNOT_WRITE);
     }
     throw e;
   }

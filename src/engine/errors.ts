@@ -1,22 +1,25 @@
 import {readFileSync} from 'node:fs';
 
+import {errnoReason} from '../util/errno.js';
+import {EXIT, type ExitCode} from '../util/exit-codes.js';
+
 /**
- * An error a user caused (bad flag, unreadable file...). Commands print its message on one line
- * and exit with `exitCode`; anything else is a bug and keeps its stack.
+ * An error a user caused (bad flag, unreadable file...). The CLI prints its message on one line
+ * and exits with `exitCode` (src/util/exit-codes.ts); anything else is a bug (exit 70).
  */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode = EXIT.USAGE,
+  ) {
     super(message);
     this.name = 'UserError';
   }
 }
 
-/**
- * An input file that was read but does not hold what it should (a malformed HKL, matrix, source
- * or SMV file): exit 3 unless a command documents another code for it.
- */
+/** An input file that was read but does not hold what it should (a malformed HKL, matrix, source or SMV file). */
 export class MalformedInputError extends UserError {
-  constructor(message: string, exitCode = 3) {
+  constructor(message: string, exitCode: ExitCode = EXIT.BAD_INPUT) {
     super(message, exitCode);
     this.name = 'MalformedInputError';
   }
@@ -28,16 +31,20 @@ export class MalformedInputError extends UserError {
  */
 export class UsageError extends UserError {
   constructor(message: string) {
-    super(message, 9);
+    super(message, EXIT.NANOBRAGG_USAGE);
     this.name = 'UsageError';
   }
 }
 
-/** An input file's bytes; `label` (e.g. "-hkl x.hkl") names it in the exit-3 error if it cannot be read. */
+/**
+ * An input file's bytes; `label` (e.g. "-hkl x.hkl") names it in the error if it cannot be read:
+ * `<label>: cannot read (ENOENT: no such file or folder)`, exit 3. Every input of every command is
+ * read here.
+ */
 export function readInputFile(path: string, label = path): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UserError(`${label}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, 3);
+    throw new UserError(`${label}: cannot read (${errnoReason(e, 'read')})`, EXIT.BAD_INPUT);
   }
 }

@@ -5,14 +5,12 @@
  * left: of the whole raster with one thread, of the pixel's thread block with several
  * (phi carry-over; interpolation keeps the one-thread order, see threads.ts).
  */
+import {EXIT} from '../util/exit-codes.js';
 import {UserError} from './errors.js';
 import {PixelEngine, type RunState} from './pixel.js';
 import {setupSimulation, type PhiMode, type Simulation} from './setup.js';
 import {blockStartRow} from './threads.js';
 import {TraceEmitter} from './tracer.js';
-
-export const EXIT_PIXEL_OUTSIDE = 4;
-export const EXIT_PIXEL_SKIPPED = 5;
 
 export interface HarnessOptions {
   argv: string[];
@@ -63,11 +61,11 @@ export function tracePixel(opts: HarnessOptions): HarnessResult {
   const {spixels, fpixels} = sim.detector;
   const {spixel, fpixel} = opts;
   if (!(spixel >= 0 && spixel < spixels && fpixel >= 0 && fpixel < fpixels)) {
-    throw new UserError(`pixel (slow ${spixel}, fast ${fpixel}) is outside the ${spixels}x${fpixels} (slow x fast) detector`, EXIT_PIXEL_OUTSIDE);
+    throw new UserError(`pixel (slow ${spixel}, fast ${fpixel}) is outside the ${spixels}x${fpixels} (slow x fast) detector`, EXIT.IDENTITY);
   }
   const engine = new PixelEngine(sim);
   if (!engine.isRendered(spixel, fpixel)) {
-    throw new UserError(`pixel (slow ${spixel}, fast ${fpixel}) is not rendered (outside the ROI or zero in the mask): no per-pixel trace`, EXIT_PIXEL_SKIPPED);
+    throw new UserError(`pixel (slow ${spixel}, fast ${fpixel}) is not rendered (outside the ROI or zero in the mask): no per-pixel trace`, EXIT.NOT_RENDERED);
   }
   const st = stateBefore(engine, spixel, fpixel, opts.cThreads);
   const result = engine.render(spixel, fpixel, st, emitter);

@@ -19,7 +19,7 @@ import {cprintf, formatG} from '../util/cformat.js';
 
 import {encodeFloatImage} from '../io/floatimage.js';
 import {encodePgm} from '../io/pgm.js';
-import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderParams, allocateNanoBraggSmv, smvBytes} from '../io/smv.js';
+import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderLayout, type SmvHeaderParams, allocateNanoBraggSmv, smvBytes} from '../io/smv.js';
 import {CRandom, type SeedRef} from './rng.js';
 
 export type {SmvHeaderParams} from '../io/smv.js';
@@ -293,6 +293,8 @@ export interface OutputOptions {
   /** File names as given on the command line; they only appear in the printed lines. */
   fileNames: {float: string; int: string; pgm: string; noise: string};
   byteOrder?: ByteOrder;
+  /** SMV headers longer than 512 bytes: as C writes them (default) or valid (src/io/smv.ts) */
+  smvHeader?: SmvHeaderLayout;
 }
 
 export interface OutputFile {
@@ -345,7 +347,7 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
   const intfileScale = resolveIntfileScale(options.intfileScale ?? 0.0, summary.maxI);
   say(`intfile_scale = ${formatG(intfileScale)}`);
   // computed into the file's own buffer: a frame's worth of copying saved
-  const intFile = allocateNanoBraggSmv(header, 'int', byteOrder);
+  const intFile = allocateNanoBraggSmv(header, 'int', byteOrder, options.smvHeader);
   const intImage = toIntImage(image, fpixels, spixels, roi, intfileScale, adc, intFile.data);
   say(cprintf('writing %s as %lu-byte integers', fileNames.int, 2));
   write(fileNames.int, smvBytes(intFile));
@@ -361,7 +363,7 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
     out.pgmImage = pgmImage;
   }
   if (options.noise !== undefined) {
-    const noiseFile = allocateNanoBraggSmv(header, 'noise', byteOrder);
+    const noiseFile = allocateNanoBraggSmv(header, 'noise', byteOrder, options.smvHeader);
     noiseFile.data.set(intImage);
     const noise = toNoiseImage(image, fpixels, spixels, roi, adc, options.noise.rng, options.noise.seed, noiseFile.data);
     say(cprintf('%.0f photons on noise image (%d overloads)', noise.photons, noise.overloads));

@@ -1,9 +1,10 @@
 /** Load a comparison image: an SMV file (detected by its "{\nHEADER_BYTES" start) or raw float32 LE. */
-import {readFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
 import {gunzipSync} from 'node:zlib';
-import {UserError} from '../engine/errors.js';
+import {MalformedInputError, readInputFile, UserError} from '../engine/errors.js';
 import {decodeFloatImage} from '../io/floatimage.js';
 import {parseSmv} from '../io/smv.js';
+import {EXIT} from '../util/exit-codes.js';
 
 export interface LoadedImage {
   path: string;
@@ -11,6 +12,11 @@ export interface LoadedImage {
   width: number;
   height: number;
   data: Float32Array | Uint16Array;
+  /** sha256 and length of the file as stored (before a .gz is inflated) */
+  sha256: string;
+  bytes: number;
+  /** what the reader recovered from (an SMV header longer than it declares) */
+  warnings: string[];
 }
 
 const SMV_START = Buffer.from('{\nHEADER_BYTES', 'latin1');
@@ -19,27 +25,33 @@ export function isSmv(bytes: Uint8Array): boolean {
   return bytes.length >= SMV_START.length && Buffer.from(bytes.buffer, bytes.byteOffset, SMV_START.length).equals(SMV_START);
 }
 
-/** Errors become UserError(exit 5); a raw float file needs fpixels and spixels. */
+/**
+ * An image file, or a UserError: unreadable or malformed, exit 3; a raw float file without
+ * --fpixels/--spixels, exit 2.
+ */
 export function loadImage(path: string, fpixels?: number, spixels?: number): LoadedImage {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-    if (path.endsWith('.gz')) bytes = gunzipSync(bytes);
-  } catch (e) {
-    throw new UserError(`${path}: ${(e as Error).message}`, 5);
+  const stored = readInputFile(path);
+  const sha256 = createHash('sha256').update(stored).digest('hex');
+  let bytes: Uint8Array = stored;
+  if (path.endsWith('.gz')) {
+    try {
+      bytes = gunzipSync(stored);
+    } catch (e) {
+      throw new MalformedInputError(`${path}: not a gzip file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  const file = {path, sha256, bytes: stored.length};
+  if (isSmv(bytes)) {
+    const smv = parseSmv(bytes, path);
+    return {...file, format: 'smv', width: smv.width, height: smv.height, data: smv.data, warnings: smv.warnings};
+  }
+  if (fpixels === undefined || spixels === undefined) {
+    throw new UserError(`${path}: not an SMV file, so its size is needed: give --fpixels and --spixels`, EXIT.USAGE);
   }
   try {
-    if (isSmv(bytes)) {
-      const smv = parseSmv(bytes, path);
-      return {path, format: 'smv', width: smv.width, height: smv.height, data: smv.data};
-    }
-    if (fpixels === undefined || spixels === undefined) {
-      throw new UserError(`${path}: not an SMV file, so its size is needed: give --fpixels and --spixels`, 1);
-    }
-    return {path, format: 'float32', width: fpixels, height: spixels, data: decodeFloatImage(bytes, fpixels, spixels, path)};
+    return {...file, format: 'float32', width: fpixels, height: spixels, data: decodeFloatImage(bytes, fpixels, spixels, path), warnings: []};
   } catch (e) {
-    // a usage error keeps its 1; a malformed file is this command's 5 (its 3 means "below --threshold")
-    if (e instanceof UserError && e.exitCode === 1) throw e;
-    throw new UserError((e as Error).message, 5);
+    if (e instanceof UserError) throw e;
+    throw new MalformedInputError((e as Error).message);
   }
 }

@@ -108,7 +108,7 @@ async function renderWithThreads(known: KnownArgs, threads: number, width: numbe
   const dir = mkdtempSync(join(tmpdir(), 'nbparity-threads-'));
   try {
     const args = rewriteArgs(known.argv, known.cwd, dir);
-    const run = await runOurs(args.argv, dir, 'c-parity', known.workers, threads);
+    const run = await runOurs(args.argv, dir, {phiMode: 'c-parity', workers: known.workers, cThreads: threads});
     if (!run.ok) return undefined;
     const bytes = readFileSync(args.floatPath);
     return bytes.length === 4 * width * height ? decodeFloatImage(bytes, width, height, args.floatPath) : undefined;

@@ -18,36 +18,27 @@ import {lstat, open, rename, rm, type FileHandle} from 'node:fs/promises';
 import {randomBytes} from 'node:crypto';
 import {basename, dirname, join, resolve} from 'node:path';
 
+import {UserError} from '../engine/errors.js';
+import {errnoReason} from '../util/errno.js';
+import {EXIT} from '../util/exit-codes.js';
+
 type Data = string | Uint8Array;
 
-/** An output that could not be written; `code` is the system error code (ENOENT, EACCES...). */
-export class FileWriteError extends Error {
+/**
+ * An output that could not be written (exit 6, like every output of every command); `code` is the
+ * system error code (ENOENT, EACCES...).
+ */
+export class FileWriteError extends UserError {
   readonly code: string | undefined;
   constructor(
     readonly path: string,
     cause: unknown,
     what = 'cannot write',
   ) {
-    const e = cause as NodeJS.ErrnoException;
-    const reason = e?.code ? `${e.code}${describeCode(e.code)}` : String((e as Error)?.message ?? cause);
-    super(`${path}: ${what} (${reason})`);
+    super(`${path}: ${what} (${errnoReason(cause, 'write')})`, EXIT.CANNOT_WRITE);
     this.name = 'FileWriteError';
-    this.code = e?.code;
+    this.code = (cause as NodeJS.ErrnoException)?.code;
   }
-}
-
-function describeCode(code: string): string {
-  const text: Record<string, string> = {
-    ENOENT: ': no such folder',
-    ENOTDIR: ': a path component is not a folder',
-    EACCES: ': permission denied',
-    EPERM: ': operation not permitted',
-    EROFS: ': read-only file system',
-    ENOSPC: ': no space left on the device',
-    EISDIR: ': is a folder',
-    EEXIST: ': exists and is not a folder',
-  };
-  return text[code] ?? '';
 }
 
 function tempNameFor(path: string): string {

@@ -95,7 +95,8 @@ export function nanoBraggSmvHeaderText(p: SmvHeaderParams, kind: 'int' | 'noise'
  * An SMV file being filled in: the header's bytes, then room for the pixels, which `data`
  * views. An image computed straight into `data` becomes the file without a copy (`smvBytes`).
  * Like the C writer, the header is padded with spaces up to 512 bytes; a header already longer
- * than that is written as it is (the C does the same, leaving HEADER_BYTES=512 wrong).
+ * than that is written as it is (the C does the same, leaving HEADER_BYTES=512 wrong), unless
+ * the 'valid' layout is asked for.
  */
 export interface SmvBuffer {
   header: Buffer;
@@ -105,9 +106,35 @@ export interface SmvBuffer {
   bytes?: Buffer;
 }
 
-export function allocateSmv(headerText: string, pixels: number, byteOrder: ByteOrder = HOST_BYTE_ORDER): SmvBuffer {
-  const head = Buffer.from(headerText, 'latin1');
-  const header = head.length >= DEFAULT_HEADER_BYTES ? head : Buffer.concat([head, Buffer.alloc(DEFAULT_HEADER_BYTES - head.length, 0x20)]);
+/**
+ * How a header longer than 512 bytes is written: 'c' as nanoBragg does (unpadded, still declaring
+ * HEADER_BYTES=512: C-SMV-HEADER-OVERFLOW), 'valid' padded to the next multiple of 512 bytes with
+ * HEADER_BYTES saying so. Headers that fit are the same either way.
+ */
+export type SmvHeaderLayout = 'c' | 'valid';
+
+/** The header's bytes: padded with spaces to 512 (or, for an overlong 'valid' header, to its declared size). */
+export function smvHeaderBytes(headerText: string, layout: SmvHeaderLayout = 'c'): Buffer {
+  let head = Buffer.from(headerText, 'latin1');
+  if (head.length > DEFAULT_HEADER_BYTES && layout === 'valid') {
+    // the declared size may gain a digit: settle it, then pad to it
+    let size = DEFAULT_HEADER_BYTES;
+    for (;;) {
+      const text = headerText.replace(/HEADER_BYTES=\d+;/, `HEADER_BYTES=${size};`);
+      const need = Math.ceil(Buffer.byteLength(text, 'latin1') / DEFAULT_HEADER_BYTES) * DEFAULT_HEADER_BYTES;
+      if (need === size) {
+        head = Buffer.from(text, 'latin1');
+        break;
+      }
+      size = need;
+    }
+    return Buffer.concat([head, Buffer.alloc(size - head.length, 0x20)]);
+  }
+  return head.length >= DEFAULT_HEADER_BYTES ? head : Buffer.concat([head, Buffer.alloc(DEFAULT_HEADER_BYTES - head.length, 0x20)]);
+}
+
+export function allocateSmv(headerText: string, pixels: number, byteOrder: ByteOrder = HOST_BYTE_ORDER, layout: SmvHeaderLayout = 'c'): SmvBuffer {
+  const header = smvHeaderBytes(headerText, layout);
   if (header.length % 2 !== 0) return {header, data: new Uint16Array(pixels), byteOrder};
   const bytes = Buffer.alloc(header.length + 2 * pixels);
   header.copy(bytes, 0);
@@ -129,22 +156,27 @@ export function encodeSmv(headerText: string, data: Uint16Array, byteOrder: Byte
 }
 
 /** An empty nanoBragg SMV file (`kind` names the image in the header) for the pixels to be computed into. */
-export function allocateNanoBraggSmv(p: SmvHeaderParams, kind: 'int' | 'noise', byteOrder: ByteOrder = HOST_BYTE_ORDER): SmvBuffer {
-  return allocateSmv(nanoBraggSmvHeaderText(p, kind, byteOrder), p.fpixels * p.spixels, byteOrder);
+export function allocateNanoBraggSmv(p: SmvHeaderParams, kind: 'int' | 'noise', byteOrder: ByteOrder = HOST_BYTE_ORDER, layout: SmvHeaderLayout = 'c'): SmvBuffer {
+  return allocateSmv(nanoBraggSmvHeaderText(p, kind, byteOrder), p.fpixels * p.spixels, byteOrder, layout);
 }
 
 export interface SmvImage {
   /** Header entries, key to raw value text (later duplicates win). */
   header: Map<string, string>;
-  /** The header bytes as text (HEADER_BYTES long, padding included). */
+  /** The header bytes as text (padding included). */
   headerText: string;
+  /** where the pixels start: HEADER_BYTES, or the true length of a header that overran it */
   headerBytes: number;
+  /** the HEADER_BYTES the header declares */
+  declaredHeaderBytes: number;
   /** SIZE1 (fast) */
   width: number;
   /** SIZE2 (slow) */
   height: number;
   byteOrder: ByteOrder;
   data: Uint16Array;
+  /** what the reader had to recover from (a header longer than it declares), one line each */
+  warnings: string[];
 }
 
 export interface SmvReadOptions {
@@ -177,19 +209,24 @@ export function parseSmv(bytes: Uint8Array, file: string, options: SmvReadOption
   if (headerBytes <= 0 || headerBytes > buf.length) {
     throw new MalformedInputError(`${file}: SMV HEADER_BYTES=${hb[1]} but the file has ${buf.length} bytes`);
   }
-  const headerText = buf.subarray(0, headerBytes).toString('latin1');
-  const close = headerText.indexOf('}');
-  if (close < 0) throw new MalformedInputError(`${file}: SMV header has no closing "}" within HEADER_BYTES=${headerBytes}`);
-
-  const header = new Map<string, string>();
-  for (const entry of headerText.slice(1, close).split(/[;\n]/)) {
-    const t = entry.trim();
-    if (t.length === 0) continue;
-    const eq = t.indexOf('=');
-    if (eq <= 0) throw new MalformedInputError(`${file}: malformed SMV header entry ${JSON.stringify(t)} (expected KEY=VALUE)`);
-    header.set(t.slice(0, eq).trim(), t.slice(eq + 1).trim());
+  let headerText = buf.subarray(0, headerBytes).toString('latin1');
+  let close = headerText.indexOf('}');
+  let dataOffset = headerBytes;
+  const warnings: string[] = [];
+  if (close < 0) {
+    // nanoBragg declares HEADER_BYTES=512 and writes a longer header unpadded (its pixels follow
+    // "}\f" directly): the pixels start where the file's length says they must
+    const overflow = overflowedHeader(buf, headerBytes);
+    if (!overflow) throw new MalformedInputError(`${file}: SMV header has no closing "}" within HEADER_BYTES=${headerBytes}`);
+    ({close, dataOffset} = overflow);
+    headerText = buf.subarray(0, dataOffset).toString('latin1');
+    warnings.push(
+      `${file}: the SMV header is ${dataOffset} bytes but declares HEADER_BYTES=${headerBytes} ` +
+        `(nanoBragg writes a longer header unpadded: C-SMV-HEADER-OVERFLOW); pixels read from byte ${dataOffset}`,
+    );
   }
 
+  const header = parseEntries(headerText.slice(1, close), file);
   const width = positiveInt(file, header, 'SIZE1');
   const height = positiveInt(file, header, 'SIZE2');
   const type = header.get('TYPE');
@@ -203,17 +240,55 @@ export function parseSmv(bytes: Uint8Array, file: string, options: SmvReadOption
   const headerOrder: ByteOrder = (named as ByteOrder | undefined) ?? HOST_BYTE_ORDER;
   const byteOrder = options.byteOrder === 'host' ? HOST_BYTE_ORDER : headerOrder;
 
-  const need = headerBytes + 2 * width * height;
+  const need = dataOffset + 2 * width * height;
   if (buf.length < need) {
     throw new MalformedInputError(`${file}: SMV data truncated: ${width}x${height} pixels need ${need} bytes, the file has ${buf.length}`);
   }
   const data = new Uint16Array(width * height);
   const little = byteOrder === 'little_endian';
   for (let i = 0; i < data.length; i++) {
-    const o = headerBytes + 2 * i;
+    const o = dataOffset + 2 * i;
     data[i] = little ? buf.readUInt16LE(o) : buf.readUInt16BE(o);
   }
-  return {header, headerText, headerBytes, width, height, byteOrder, data};
+  return {header, headerText, headerBytes: dataOffset, declaredHeaderBytes: headerBytes, width, height, byteOrder, data, warnings};
+}
+
+function parseEntries(text: string, file: string): Map<string, string> {
+  const header = new Map<string, string>();
+  for (const entry of text.split(/[;\n]/)) {
+    const t = entry.trim();
+    if (t.length === 0) continue;
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new MalformedInputError(`${file}: malformed SMV header entry ${JSON.stringify(t)} (expected KEY=VALUE)`);
+    header.set(t.slice(0, eq).trim(), t.slice(eq + 1).trim());
+  }
+  return header;
+}
+
+/** The largest header an overflow is looked for in: nanoBragg's is ~520 bytes, 64 KiB is plenty. */
+const OVERFLOW_SEARCH_BYTES = 65536;
+
+/**
+ * A header that runs past its declared HEADER_BYTES, as nanoBragg writes it: a "}" after the
+ * declared size, then only "\f" and blanks up to where the pixels begin, which is the file's
+ * length minus the pixels SIZE1 x SIZE2 need. Null when the file is not of that shape.
+ */
+function overflowedHeader(buf: Buffer, declared: number): {close: number; dataOffset: number} | null {
+  const text = buf.subarray(0, Math.min(buf.length, OVERFLOW_SEARCH_BYTES)).toString('latin1');
+  const close = text.indexOf('}', declared);
+  if (close < 0) return null;
+  let header: Map<string, string>;
+  try {
+    header = parseEntries(text.slice(1, close), '');
+  } catch {
+    return null;
+  }
+  const width = Number(header.get('SIZE1'));
+  const height = Number(header.get('SIZE2'));
+  if (!(Number.isSafeInteger(width) && width > 0 && Number.isSafeInteger(height) && height > 0)) return null;
+  const dataOffset = buf.length - 2 * width * height;
+  if (!(dataOffset > close && dataOffset <= close + 1 + 512)) return null;
+  return /^[\f ]*$/.test(buf.subarray(close + 1, dataOffset).toString('latin1')) ? {close, dataOffset} : null;
 }
 
 export function readSmv(path: string, options: SmvReadOptions = {}): SmvImage {

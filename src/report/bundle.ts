@@ -1,88 +1,98 @@
 /**
- * Evidence bundles: one timestamped folder per harness run,
+ * Evidence bundles: the one folder format of every piece of evidence nbparity keeps (harness
+ * --bundle, compare-traces --out/--bundle, compare-images, and the commands built on them).
  *
- *   ROOT/<UTC yyyymmddTHHMMSSZ>/
- *     <the files given, e.g. trace.log>
- *     reference/<basename>      copy of the reference trace (when one is given)
- *     summary.md, metrics.json  its comparison (when a reference is given)
- *     commands.txt              the exact command lines, one per line
- *     env.json                  Node version, platform, package version, git commit, mode, tolerance…
- *     sha256.txt                `<hex>  <relative path>` for every other file, sorted (sha256sum -c)
+ *   <bundle>/
+ *     <the run's own files>      e.g. trace.log, reference/<name>, ref.png, c.stdout.txt
+ *     <part>/                    sub-bundles (e.g. one per case of a campaign), each in this format
+ *     commands.txt               the command lines of the run, shell-quoted, one per line
+ *     env.json                   bundle_format, created_utc, Node, platform, package, git commit, and
+ *                                what the run records (mode, tolerance, arguments, ...)
+ *     warnings.txt               every warning the run printed, one per line (empty: none)
+ *     metrics.json               the machine-readable result, validated against its schema
+ *                                (`kind` names it; `warnings` repeats warnings.txt)
+ *     summary.md                 the human-readable result; the warnings next to the verdict
+ *     index.html                 only when the caller gives a renderer (`renderIndex`)
+ *     sha256.txt                 `<hex>  <path>` of every other file below the folder, sub-bundles
+ *                                included, sorted (`sha256sum -c sha256.txt` passes inside it)
  *
- * The folder is built under ROOT/.tmp-… and renamed into place, so a failed step leaves nothing
- * behind (ROOT, and any parent folder this call had to create, are removed again). Two bundles
- * within the same UTC second get distinct names deterministically: the first takes
- * `<stamp>`, the next `<stamp>-2`, then `<stamp>-3`, … (the first free name at rename time;
- * rename never replaces a non-empty folder, so concurrent writers cannot overwrite each other).
+ * A bundle is built in a hidden `.tmp-…` folder beside its final name and renamed into place when
+ * complete, so a failure (or SIGINT/SIGTERM) leaves nothing behind, and the folders the call had
+ * to create are removed again. Its final name is either exact (`{dir}`: refused when something
+ * non-empty is there) or a new timestamp under a root (`{root}`: `<UTC yyyymmddTHHMMSSZ>`, then
+ * `-2`, `-3`… within the same second; a rename never replaces a non-empty folder, so concurrent
+ * writers cannot overwrite each other).
+ *
+ * Long runs (a C program writing its outputs, one case after another) can write into the folder
+ * as they go: `openBundle` returns a builder whose `path` is the folder being built; `writeBundle`
+ * does it all at once for a run whose files are in memory.
  */
 import {execFileSync} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
-import {existsSync, readFileSync} from 'node:fs';
-import {mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
-import {basename, dirname, isAbsolute, join, normalize, relative, sep} from 'node:path';
+import {readFileSync, rmSync} from 'node:fs';
+import {copyFile, lstat, mkdir, readdir, readFile, rename, stat, writeFile} from 'node:fs/promises';
+import {basename, dirname, join, relative, resolve, sep} from 'node:path';
 
 import {UserError} from '../engine/errors.js';
-import {FileWriteError, makeFolders, removeFolders, writeFileAtomic} from '../io/atomic.js';
-import {compareTraceInputs, exitCodeOf, readTraceInput, type TraceComparison, type TraceInput} from '../trace/compare.js';
+import {FileWriteError, makeFolders, removeFolders} from '../io/atomic.js';
+import {onInterrupt} from '../io/interrupt.js';
 import {packageInfo, projectRoot} from '../trace/project.js';
-import {buildMetrics, metricsText, validateMetrics} from './metrics.js';
-import {renderSummary} from './summary.js';
+import {EXIT, type ExitCode} from '../util/exit-codes.js';
+import {assertValid} from './validate.js';
 
 export const MANIFEST = 'sha256.txt';
 export const COMMANDS = 'commands.txt';
 export const ENV = 'env.json';
+export const WARNINGS = 'warnings.txt';
 export const SUMMARY = 'summary.md';
 export const METRICS = 'metrics.json';
-export const REFERENCE_DIR = 'reference';
-const RESERVED = new Set([MANIFEST, COMMANDS, ENV, SUMMARY, METRICS]);
+export const INDEX = 'index.html';
+/** The files every bundle folder has, written by this module (a run's own files cannot take these names). */
+export const RESERVED: ReadonlySet<string> = new Set([MANIFEST, COMMANDS, ENV, WARNINGS, SUMMARY, METRICS, INDEX]);
+export const BUNDLE_FORMAT = 2;
 
-/** A bundle that cannot be written or read as one (exit 2); a UserError, so printed as one line. */
+/** A bundle that cannot be read as one (exit 3), or a bad request to write one. */
 export class BundleError extends UserError {
-  constructor(message: string) {
-    super(message, 2);
+  constructor(message: string, exitCode: ExitCode = EXIT.BAD_INPUT) {
+    super(message, exitCode);
     this.name = 'BundleError';
   }
 }
 
-export interface BundleEnvInput {
-  /** phi mode of the run: "spec" or "c-parity" */
-  mode: string;
-  /** relative tolerance used for the comparison */
-  tolerance: number;
-  /** absolute tolerance (null/absent: the catalogue's per-key floors) */
-  atol?: number | null;
-  /** anything else worth recording (config, pixel, …) */
-  [key: string]: unknown;
+export type Bytes = string | Uint8Array;
+
+/** The folder being rendered, for an index.html renderer. */
+export interface BundleView {
+  /** every file of the folder so far (relative, `/`-separated, sorted), sub-bundles included */
+  files: readonly string[];
+  read(rel: string): Buffer;
 }
 
-export interface WriteBundleOptions {
-  /** folder that receives the timestamped bundle (created if missing) */
-  root: string;
-  /** relative path -> content; e.g. {'trace.log': harnessOutput} */
-  files: Record<string, string | Buffer>;
-  /** the exact command lines of the run, first the harness command */
+/** What a run records in its bundle, beside its own files. */
+export interface BundleRecord {
+  /** the command lines of the run (e.g. from shellQuote), first the one that made it */
   commands: string[];
-  env: BundleEnvInput;
-  /** path of a reference trace (C) to copy into reference/ and compare against */
-  reference?: string;
-  /** which entry of `files` is the test trace (default: the only entry, else `trace.log`) */
-  trace?: string;
-  /** harness command line for the confirm command of an attribution (default commands[0]) */
-  harnessCommand?: string;
-  /** clock, for tests */
-  now?: Date;
+  /** what the run wants in env.json beyond the system fields (mode, tolerance, arguments...) */
+  env: Record<string, unknown>;
+  /** metrics.json: `data` must validate against schemas/<schema> once `warnings` is added */
+  metrics: {schema: string; data: Record<string, unknown>};
+  /** summary.md: `head` (title and verdict), then the warnings, then `body` */
+  summary: {head: string; body: string};
+  /** every warning the run printed */
+  warnings: readonly string[];
+  /** index.html from the finished folder (the view's renderer); none without it */
+  renderIndex?: (bundle: BundleView) => Bytes;
 }
+
+export type BundleTarget = {dir: string} | {root: string};
 
 export interface BundleResult {
   /** absolute path of the final folder */
   dir: string;
-  /** its name (the timestamp, possibly with -N) */
+  /** its name (the timestamp with its -N, or the base name of an exact folder) */
   name: string;
   /** every file in it, relative, sorted */
   files: string[];
-  comparison: TraceComparison | null;
-  /** 0: no comparison or within tolerance; 1: divergence */
-  exitCode: 0 | 1;
 }
 
 /** `yyyymmddTHHMMSSZ` in UTC. */
@@ -95,13 +105,26 @@ export function bundleName(stamp: string, n: number): string {
   return n <= 1 ? stamp : `${stamp}-${n}`;
 }
 
-function checkRelative(name: string): string {
-  if (name === '' || isAbsolute(name) || /[\n\r\\]/.test(name)) throw new BundleError(`bad bundle file name: ${JSON.stringify(name)}`);
-  const norm = normalize(name).split(sep).join('/');
-  if (norm.startsWith('../') || norm === '..' || norm === '.' || norm.split('/').some((p) => p.startsWith('.tmp-'))) {
-    throw new BundleError(`bad bundle file name: ${JSON.stringify(name)}`);
-  }
-  return norm;
+/**
+ * A file name made from something a user gave (a reference's base name) that is safe in a bundle:
+ * no control character (a newline would break sha256.txt), no slash or backslash, not hidden.
+ */
+export function safeName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._+@,=-]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length));
+  return s === '' ? '_' : s;
+}
+
+/** A relative path inside a bundle, `/`-separated; a BundleError for anything unsafe (a bug in the caller). */
+export function checkRelative(name: string): string {
+  const parts = name.split('/');
+  const bad =
+    name === '' ||
+    name.startsWith('/') ||
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f\\]/.test(name) ||
+    parts.some((p) => p === '' || p === '.' || p === '..' || p.startsWith('.tmp-'));
+  if (bad) throw new BundleError(`bad bundle file name: ${JSON.stringify(name)}`, EXIT.INTERNAL);
+  return name;
 }
 
 export interface GitInfo {
@@ -112,12 +135,7 @@ export interface GitInfo {
 /** Commit and dirty flag of the nbparity checkout (read-only git calls; null outside a repository). */
 export function gitInfo(cwd: string = projectRoot()): GitInfo {
   const run = (args: string[]) =>
-    execFileSync('git', args, {
-      cwd,
-      env: {...process.env, GIT_OPTIONAL_LOCKS: '0'},
-      stdio: ['ignore', 'pipe', 'ignore'],
-      encoding: 'utf8',
-    }).trim();
+    execFileSync('git', args, {cwd, env: {...process.env, GIT_OPTIONAL_LOCKS: '0'}, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8'}).trim();
   try {
     const commit = run(['rev-parse', 'HEAD']);
     let dirty: boolean | null = null;
@@ -132,29 +150,8 @@ export function gitInfo(cwd: string = projectRoot()): GitInfo {
   }
 }
 
-export interface BundleEnv {
-  bundle_format: 1;
-  created_utc: string;
-  updated_utc?: string;
-  node_version: string;
-  platform: string;
-  arch: string;
-  package_name: string;
-  package_version: string;
-  git_commit: string | null;
-  git_dirty: boolean | null;
-  mode: string;
-  tolerance: number;
-  atol: number | null;
-  trace_file: string | null;
-  reference_file: string | null;
-  reference_source: string | null;
-  verdict: 'pass' | 'divergence' | null;
-  first_divergence: string | null;
-  [key: string]: unknown;
-}
-
-function systemEnv(): Pick<BundleEnv, 'node_version' | 'platform' | 'arch' | 'package_name' | 'package_version' | 'git_commit' | 'git_dirty'> {
+/** The system fields of env.json. */
+export function systemEnv(): Record<string, unknown> {
   const pkg = packageInfo();
   const git = gitInfo();
   return {
@@ -168,11 +165,11 @@ function systemEnv(): Pick<BundleEnv, 'node_version' | 'platform' | 'arch' | 'pa
   };
 }
 
-export function sha256Hex(data: string | Buffer): string {
+export function sha256Hex(data: Bytes): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Every file under dir (recursive), relative with `/`, sorted bytewise; skips nothing. */
+/** Every file under dir (recursive), relative with `/`, sorted bytewise. */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string) => {
@@ -186,7 +183,7 @@ export async function listFiles(dir: string): Promise<string[]> {
   return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** sha256.txt content over every file of dir except sha256.txt itself. */
+/** sha256.txt content over every file below dir except dir's own sha256.txt. */
 export async function manifestText(dir: string): Promise<string> {
   const files = (await listFiles(dir)).filter((f) => f !== MANIFEST);
   const lines: string[] = [];
@@ -194,277 +191,295 @@ export async function manifestText(dir: string): Promise<string> {
   return lines.join('\n') + (lines.length > 0 ? '\n' : '');
 }
 
-function commandsText(commands: string[]): string {
-  return commands.map((c) => c.replace(/[\r\n]+/g, ' ')).join('\n') + '\n';
+/** commands.txt: one command line per line (a line break inside one would split it: made visible). */
+export function commandsText(commands: readonly string[]): string {
+  return commands.map((c) => c.replace(/\r?\n|\r/g, '\\n')).join('\n') + '\n';
 }
 
-function compareInBundle(trace: TraceInput, reference: TraceInput, env: {tolerance: number; atol: number | null}, harnessCommand?: string) {
-  return compareTraceInputs(reference, trace, {rtol: env.tolerance, atol: env.atol, harnessCommand});
+/** warnings.txt: one warning per line, nothing when there are none. */
+export function warningsText(warnings: readonly string[]): string {
+  return warnings.map((w) => `${w.replace(/\s*\n\s*/g, ' ')}\n`).join('');
+}
+
+/** The warnings block summary.md shows next to the verdict. */
+export function warningsMarkdown(warnings: readonly string[]): string {
+  if (warnings.length === 0) return 'Warnings: none.\n';
+  return [`**Warnings (${warnings.length})**, also in \`warnings.txt\`:`, '', ...warnings.map((w) => `- ${w.replace(/\s*\n\s*/g, ' ')}`), ''].join('\n');
+}
+
+/** A bundle folder under construction (see the module comment); `part` opens a sub-bundle inside it. */
+export class BundleBuilder {
+  private finished = false;
+
+  private constructor(
+    /** the folder being built: a run may write its files into it directly */
+    readonly path: string,
+    private readonly now: Date,
+    /** how errors name the folder: its final place */
+    private readonly label: string,
+    private readonly top?: {target: BundleTarget; stamp: string; created: string[]; release: () => void},
+  ) {}
+
+  /** @internal */
+  static create(path: string, now: Date, label: string, top?: BundleBuilder['top']): BundleBuilder {
+    return new BundleBuilder(path, now, label, top);
+  }
+
+  private where(rel: string): string {
+    const name = checkRelative(rel);
+    if (RESERVED.has(name)) throw new BundleError(`${name} is written by the bundle itself`, EXIT.INTERNAL);
+    return join(this.path, ...name.split('/'));
+  }
+
+  /** A file of the folder being built, named in errors by where it goes (the hidden name means nothing). */
+  private failure(p: string, e: unknown, what = 'cannot write'): FileWriteError {
+    return new FileWriteError(`${this.label}/${relative(this.path, p).split(sep).join('/')}`, e, what);
+  }
+
+  private async put(p: string, data: Bytes): Promise<void> {
+    try {
+      await mkdir(dirname(p), {recursive: true});
+      await writeFile(p, data, {flag: 'wx'});
+    } catch (e) {
+      throw this.failure(p, e);
+    }
+  }
+
+  /** A file of the run (relative path, `/`-separated). */
+  async add(rel: string, data: Bytes): Promise<void> {
+    await this.put(this.where(rel), data);
+  }
+
+  /** A copy of an existing file (e.g. a reference trace). */
+  async copy(rel: string, source: string): Promise<void> {
+    const p = this.where(rel);
+    try {
+      await mkdir(dirname(p), {recursive: true});
+      await copyFile(source, p);
+    } catch (e) {
+      throw this.failure(p, e);
+    }
+  }
+
+  /** A sub-bundle in the folder `name`, finished (its own records and sha256.txt) by its `finish`. */
+  async part(name: string): Promise<BundleBuilder> {
+    const p = this.where(name);
+    try {
+      await mkdir(p, {recursive: true});
+    } catch (e) {
+      throw this.failure(p, e, 'cannot create the folder');
+    }
+    return BundleBuilder.create(p, this.now, `${this.label}/${name}`);
+  }
+
+  /**
+   * Write the records (commands.txt, env.json, warnings.txt, metrics.json, summary.md, index.html
+   * if asked for) and sha256.txt; the top bundle is then renamed into place. Throws on a
+   * metrics.json that does not validate (a bug), leaving nothing.
+   */
+  async finish(record: BundleRecord): Promise<BundleResult> {
+    if (this.finished) throw new Error('bundle finished twice');
+    this.finished = true;
+    const metrics = {...record.metrics.data, warnings: [...record.warnings]};
+    assertValid(record.metrics.schema, metrics);
+    const env = {bundle_format: BUNDLE_FORMAT, created_utc: this.now.toISOString(), ...record.env, ...systemEnv()};
+    const w = (name: string, data: Bytes) => this.put(join(this.path, name), data);
+    await w(METRICS, `${JSON.stringify(metrics, null, 2)}\n`);
+    await w(SUMMARY, composeSummary(record.summary, record.warnings));
+    await w(WARNINGS, warningsText(record.warnings));
+    await w(COMMANDS, commandsText(record.commands));
+    await w(ENV, `${JSON.stringify(env, null, 2)}\n`);
+    if (record.renderIndex) {
+      const files = await listFiles(this.path);
+      await w(INDEX, record.renderIndex({files, read: (rel) => readFileSync(join(this.path, checkRelative(rel)))}));
+    }
+    await w(MANIFEST, await manifestText(this.path));
+    if (!this.top) return {dir: this.path, name: basename(this.path), files: await listFiles(this.path)};
+    const dir = await this.rename();
+    this.top.release();
+    return {dir, name: basename(dir), files: await listFiles(dir)};
+  }
+
+  private async rename(): Promise<string> {
+    const {target, stamp} = this.top!;
+    if ('dir' in target) {
+      const final = resolve(target.dir);
+      try {
+        await rename(this.path, final);
+      } catch (e) {
+        throw new FileWriteError(final, e, 'cannot put the bundle here');
+      }
+      return final;
+    }
+    for (let n = 1; n <= 10000; n++) {
+      const final = resolve(target.root, bundleName(stamp, n));
+      if (await lstat(final).catch(() => null)) continue;
+      try {
+        await rename(this.path, final);
+        return final;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EISDIR') throw new FileWriteError(final, error, 'cannot put the bundle here');
+      }
+    }
+    throw new BundleError(`no free bundle name for ${stamp} under ${target.root}`, EXIT.CANNOT_WRITE);
+  }
+
+  /** Give up: remove the folder being built and the folders the call created. */
+  async discard(): Promise<void> {
+    if (!this.top) return;
+    this.finished = true;
+    rmSync(this.path, {recursive: true, force: true});
+    removeFolders(this.top.created);
+    this.top.release();
+  }
+}
+
+/** summary.md: the head (title, verdict), the warnings, the body. */
+export function composeSummary(summary: BundleRecord['summary'], warnings: readonly string[]): string {
+  return `${summary.head.trimEnd()}\n\n${warningsMarkdown(warnings)}\n${summary.body.trimStart()}`;
+}
+
+/** An exact target folder must not hold anything: the bundle replaces no one's files. */
+async function checkFreeTarget(dir: string): Promise<void> {
+  const s = await lstat(dir).catch(() => null);
+  if (!s) return;
+  if (!s.isDirectory()) throw new FileWriteError(dir, {code: 'EEXIST'}, 'cannot put the bundle here');
+  if ((await readdir(dir)).length > 0) throw new FileWriteError(dir, {code: 'ENOTEMPTY'}, 'cannot put the bundle here');
 }
 
 /**
- * Writes a bundle (see the module comment). Throws BundleError / TraceInputError (exit 2) on bad
- * input, leaving nothing behind. A divergence is not an error: the bundle is written and
- * exitCode is 1.
+ * Start a bundle: the hidden folder it is built in, beside its final name (created with any
+ * missing parent; removed with them on failure, discard or interrupt).
  */
-export async function writeBundle(options: WriteBundleOptions): Promise<BundleResult> {
-  const now = options.now ?? new Date();
-  const {env} = options;
-  if (typeof env?.mode !== 'string' || env.mode === '') throw new BundleError('env.mode is required');
-  if (typeof env.tolerance !== 'number' || !(env.tolerance >= 0) || !Number.isFinite(env.tolerance)) {
-    throw new BundleError('env.tolerance must be a finite number >= 0');
-  }
-  const atol = env.atol ?? null;
-  if (!Array.isArray(options.commands) || options.commands.length === 0) throw new BundleError('commands must list at least one command line');
-
-  const files = new Map<string, string | Buffer>();
-  for (const [name, content] of Object.entries(options.files ?? {})) {
-    const rel = checkRelative(name);
-    if (RESERVED.has(rel) || rel.startsWith(`${REFERENCE_DIR}/`)) throw new BundleError(`${rel} is written by the bundle itself`);
-    files.set(rel, content);
-  }
-  if (files.size === 0) throw new BundleError('a bundle needs at least one file (the trace)');
-
-  let comparison: TraceComparison | null = null;
-  let referenceFile: string | null = null;
-  let referenceContent: Buffer | null = null;
-  let traceFile: string | null = null;
-  if (options.trace !== undefined) traceFile = checkRelative(options.trace);
-  else if (files.size === 1) traceFile = [...files.keys()][0];
-  else if (files.has('trace.log')) traceFile = 'trace.log';
-  if (traceFile !== null && !files.has(traceFile)) throw new BundleError(`the trace ${traceFile} is not among the bundle files`);
-
-  if (options.reference !== undefined) {
-    if (traceFile === null) throw new BundleError('a reference is given but the trace among the files is unknown: pass `trace`');
-    const ref = readTraceInput(options.reference);
-    referenceFile = `${REFERENCE_DIR}/${basename(options.reference)}`;
-    referenceContent = readFileSync(options.reference);
-    const traceContent = files.get(traceFile)!;
-    const traceBuf = typeof traceContent === 'string' ? Buffer.from(traceContent, 'utf8') : traceContent;
-    comparison = compareInBundle(
-      {path: traceFile, text: traceBuf.toString('utf8'), sha256: sha256Hex(traceBuf), bytes: traceBuf.length},
-      {...ref, path: referenceFile},
-      {tolerance: env.tolerance, atol},
-      options.harnessCommand ?? options.commands[0],
-    );
-  }
-
-  const root = options.root;
-  // the folders this call creates (ROOT and any missing parent) go again if the bundle fails
-  const created = makeFolders(root);
+export async function openBundle(target: BundleTarget, now: Date = new Date()): Promise<BundleBuilder> {
   const stamp = bundleTimestamp(now);
-  const tmp = join(root, `.tmp-${stamp}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const parent = 'dir' in target ? dirname(resolve(target.dir)) : resolve(target.root);
+  if ('dir' in target) await checkFreeTarget(resolve(target.dir));
+  const created = makeFolders(parent);
+  const label = 'dir' in target ? basename(resolve(target.dir)) : stamp;
+  const tmp = join(parent, `.tmp-${label}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    try {
-      await mkdir(tmp);
-    } catch (error) {
-      throw new FileWriteError(root, error, 'cannot create the bundle folder in');
-    }
-    const put = async (rel: string, data: string | Buffer) => {
-      const p = join(tmp, rel);
-      makeFolders(dirname(p));
-      await writeFile(p, data, {flag: 'wx'});
-    };
-    for (const [rel, content] of files) await put(rel, content);
-    if (referenceFile && referenceContent) await put(referenceFile, referenceContent);
-    if (comparison) {
-      const metrics = buildMetrics(comparison, now);
-      validateMetrics(metrics);
-      await put(METRICS, metricsText(metrics));
-      await put(SUMMARY, renderSummary(comparison));
-    }
-    await put(COMMANDS, commandsText(options.commands));
-    const envJson: BundleEnv = {
-      ...env,
-      bundle_format: 1,
-      created_utc: now.toISOString(),
-      ...systemEnv(),
-      mode: env.mode,
-      tolerance: env.tolerance,
-      atol,
-      trace_file: traceFile,
-      reference_file: referenceFile,
-      reference_source: options.reference ?? null,
-      verdict: comparison?.verdict ?? null,
-      first_divergence: comparison?.first_divergence?.key ?? null,
-    };
-    await put(ENV, JSON.stringify(envJson, null, 2) + '\n');
-    await put(MANIFEST, await manifestText(tmp));
-
-    let n = 1;
-    let finalName = '';
-    for (;;) {
-      finalName = bundleName(stamp, n);
-      const target = join(root, finalName);
-      if (!existsSync(target)) {
-        try {
-          await rename(tmp, target);
-          break;
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code !== 'EEXIST' && code !== 'ENOTEMPTY' && code !== 'EISDIR') throw new FileWriteError(target, error, 'cannot rename the finished bundle to');
-        }
-      }
-      if (++n > 10000) throw new BundleError(`no free bundle name for ${stamp} under ${root}`);
-    }
-    const dir = join(root, finalName);
-    return {
-      dir,
-      name: finalName,
-      files: await listFiles(dir),
-      comparison,
-      exitCode: comparison ? exitCodeOf(comparison) : 0,
-    };
+    await mkdir(tmp);
   } catch (error) {
-    await rm(tmp, {recursive: true, force: true}).catch(() => undefined);
     removeFolders(created);
-    throw error;
+    throw new FileWriteError(parent, error, 'cannot create a bundle folder here');
+  }
+  const release = onInterrupt(() => {
+    rmSync(tmp, {recursive: true, force: true});
+    removeFolders(created);
+  });
+  const where = 'dir' in target ? target.dir : join(target.root, `${stamp}…`);
+  return BundleBuilder.create(tmp, now, where, {target, stamp, created, release});
+}
+
+export interface WriteBundleOptions extends BundleRecord {
+  target: BundleTarget;
+  /** the run's own files: relative path -> content */
+  files: Record<string, Bytes>;
+  /** files to copy in: relative path -> source path */
+  copies?: Record<string, string>;
+  /** clock, for tests */
+  now?: Date;
+}
+
+/** A whole bundle from files in memory (see openBundle for runs that write as they go). */
+export async function writeBundle(o: WriteBundleOptions): Promise<BundleResult> {
+  const b = await openBundle(o.target, o.now);
+  try {
+    for (const [rel, data] of Object.entries(o.files)) await b.add(rel, data);
+    for (const [rel, source] of Object.entries(o.copies ?? {})) await b.copy(rel, source);
+    return await b.finish(o);
+  } catch (e) {
+    await b.discard();
+    throw e;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verification and regeneration
+// Verification
 
 export interface VerifyResult {
   ok: boolean;
-  /** files checked against the manifest */
+  /** files checked against the manifests */
   checked: number;
   changed: string[];
   missing: string[];
   extra: string[];
+  /** every sha256.txt checked, relative (the top one is "sha256.txt") */
+  manifests: string[];
 }
 
-const MANIFEST_LINE = /^([0-9a-fA-F]{64}) [ *](.+)$/;
+// `\` first: sha256sum's escaped form for names with a backslash or a line break
+const MANIFEST_LINE = /^(\\?)([0-9a-fA-F]{64}) [ *](.+)$/;
 
-async function requireBundleDir(dir: string): Promise<void> {
+/** The folder of a bundle to read, or a BundleError (exit 3). */
+export async function requireBundleDir(dir: string): Promise<void> {
   let s;
   try {
     s = await stat(dir);
   } catch {
     throw new BundleError(`${dir}: no such bundle folder`);
   }
-  if (!s.isDirectory()) throw new BundleError(`${dir} is not a folder`);
+  if (!s.isDirectory()) throw new BundleError(`${dir}: not a folder, so not a bundle`);
 }
 
-/** Re-hashes every file of a bundle against its sha256.txt. */
-export async function verifyBundle(dir: string): Promise<VerifyResult> {
-  await requireBundleDir(dir);
+/** The entries of a sha256.txt; an empty, missing or malformed manifest is bad input (exit 3). */
+export async function readManifest(dir: string): Promise<Map<string, string>> {
+  const path = join(dir, MANIFEST);
   let text: string;
   try {
-    text = await readFile(join(dir, MANIFEST), 'utf8');
+    text = await readFile(path, 'utf8');
   } catch {
-    throw new BundleError(`${dir}: no ${MANIFEST}`);
+    throw new BundleError(`${dir}: no ${MANIFEST}, so not a bundle`);
   }
   const listed = new Map<string, string>();
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     const m = MANIFEST_LINE.exec(line);
-    if (!m) throw new BundleError(`${join(dir, MANIFEST)}:${i + 1}: not a sha256sum line`);
-    listed.set(m[2], m[1].toLowerCase());
+    if (!m) throw new BundleError(`${path}:${i + 1}: expected '<64 hex digits>  <file>' (sha256sum format), got ${JSON.stringify(line.slice(0, 80))}`);
+    const name = m[1] ? m[3].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)) : m[3];
+    listed.set(name, m[2].toLowerCase());
   });
-  const present = (await listFiles(dir)).filter((f) => f !== MANIFEST);
-  const presentSet = new Set(present);
-  const changed: string[] = [];
-  const missing: string[] = [];
-  for (const [file, hash] of listed) {
-    if (!presentSet.has(file)) {
-      missing.push(file);
-      continue;
-    }
-    if (sha256Hex(await readFile(join(dir, file))) !== hash) changed.push(file);
-  }
-  const extra = present.filter((f) => !listed.has(f));
-  return {ok: changed.length + missing.length + extra.length === 0, checked: listed.size, changed, missing, extra};
-}
-
-export interface RegenerateOptions {
-  /** override the tolerance recorded in env.json */
-  tolerance?: number;
-  atol?: number | null;
-  /** the command line doing the regeneration, appended to commands.txt */
-  command?: string;
-  now?: Date;
-}
-
-export interface RegenerateResult {
-  dir: string;
-  written: string[];
-  comparison: TraceComparison | null;
-}
-
-function readEnv(dir: string): Partial<BundleEnv> {
-  const p = join(dir, ENV);
-  if (!existsSync(p)) return {};
-  try {
-    const v = JSON.parse(readFileSync(p, 'utf8')) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Partial<BundleEnv>;
-  } catch {
-    // fall through
-  }
-  throw new BundleError(`${p} is not a JSON object`);
+  // an empty manifest vouches for nothing: calling every file "extra" would hide that
+  if (listed.size === 0) throw new BundleError(`${path}: lists no file (an empty manifest vouches for nothing)`);
+  return listed;
 }
 
 /**
- * (Re)writes metrics.json + summary.md (when the bundle has a trace and a reference),
- * commands.txt (keeps its lines, appends `command`), env.json (refreshed system fields, kept
- * mode/tolerance unless overridden) and finally sha256.txt. Each file is replaced atomically.
+ * Re-hashes every file of a bundle against its sha256.txt, and every sub-bundle against its own
+ * (the top manifest covers them too). A changed, missing or extra file is a verdict (ok false);
+ * a folder that is not a bundle, or a manifest that is empty or malformed, is a BundleError.
  */
-export async function regenerateBundle(dir: string, options: RegenerateOptions = {}): Promise<RegenerateResult> {
+export async function verifyBundle(dir: string): Promise<VerifyResult> {
   await requireBundleDir(dir);
-  const now = options.now ?? new Date();
-  const env = readEnv(dir);
-  const files = (await listFiles(dir)).filter((f) => f !== MANIFEST);
-  const refs = files.filter((f) => f.startsWith(`${REFERENCE_DIR}/`));
-  const referenceFile = typeof env.reference_file === 'string' ? env.reference_file : refs.length === 1 ? refs[0] : null;
-  const candidates = files.filter((f) => !RESERVED.has(f) && !f.startsWith(`${REFERENCE_DIR}/`));
-  const traceFile =
-    typeof env.trace_file === 'string' ? env.trace_file : candidates.length === 1 ? candidates[0] : candidates.includes('trace.log') ? 'trace.log' : null;
-  const tolerance = options.tolerance ?? (typeof env.tolerance === 'number' ? env.tolerance : 1e-6);
-  const atol = options.atol !== undefined ? options.atol : typeof env.atol === 'number' ? env.atol : null;
-  const written: string[] = [];
-
-  let comparison: TraceComparison | null = null;
-  if (referenceFile && traceFile) {
-    for (const f of [referenceFile, traceFile]) if (!existsSync(join(dir, f))) throw new BundleError(`${dir}: ${f} is missing`);
-    const commands = existsSync(join(dir, COMMANDS)) ? readFileSync(join(dir, COMMANDS), 'utf8').split('\n')[0] : undefined;
-    const rel = (p: string): TraceInput => ({...readTraceInput(join(dir, p)), path: p});
-    comparison = compareInBundle(rel(traceFile), rel(referenceFile), {tolerance, atol}, commands || undefined);
-    const metrics = buildMetrics(comparison, now);
-    validateMetrics(metrics);
-    await writeFileAtomic(join(dir, METRICS), metricsText(metrics));
-    await writeFileAtomic(join(dir, SUMMARY), renderSummary(comparison));
-    written.push(METRICS, SUMMARY);
-  } else if (referenceFile === null && traceFile !== null && files.includes(METRICS)) {
-    throw new BundleError(`${dir}: has ${METRICS} but no reference trace to recompute it from`);
-  }
-
-  const commandsPath = join(dir, COMMANDS);
-  const previous = existsSync(commandsPath) ? readFileSync(commandsPath, 'utf8').split('\n').filter((l) => l !== '') : [];
-  const lines = options.command && previous[previous.length - 1] !== options.command ? [...previous, options.command] : previous;
-  if (lines.length === 0) throw new BundleError(`${dir}: no ${COMMANDS} and no command to record`);
-  await writeFileAtomic(commandsPath, commandsText(lines));
-  written.push(COMMANDS);
-
-  const newEnv: BundleEnv = {
-    ...(env as BundleEnv),
-    bundle_format: 1,
-    created_utc: typeof env.created_utc === 'string' ? env.created_utc : now.toISOString(),
-    updated_utc: now.toISOString(),
-    ...systemEnv(),
-    mode: typeof env.mode === 'string' ? env.mode : 'unknown',
-    tolerance,
-    atol,
-    trace_file: traceFile,
-    reference_file: referenceFile,
-    reference_source: typeof env.reference_source === 'string' ? env.reference_source : null,
-    verdict: comparison?.verdict ?? null,
-    first_divergence: comparison?.first_divergence?.key ?? null,
+  const all = await listFiles(dir);
+  const manifests = all.filter((f) => f === MANIFEST || f.endsWith(`/${MANIFEST}`));
+  if (!manifests.includes(MANIFEST)) throw new BundleError(`${dir}: no ${MANIFEST}, so not a bundle`);
+  const result: VerifyResult = {ok: true, checked: 0, changed: [], missing: [], extra: [], manifests};
+  const hashes = new Map<string, string>();
+  const hashOf = async (rel: string) => {
+    let h = hashes.get(rel);
+    if (h === undefined) hashes.set(rel, (h = sha256Hex(await readFile(join(dir, rel)))));
+    return h;
   };
-  await writeFileAtomic(join(dir, ENV), JSON.stringify(newEnv, null, 2) + '\n');
-  written.push(ENV);
-
-  await writeFileAtomic(join(dir, MANIFEST), await manifestText(dir));
-  written.push(MANIFEST);
-  return {dir, written, comparison};
+  for (const m of manifests) {
+    const base = m === MANIFEST ? '' : m.slice(0, -MANIFEST.length);
+    const listed = await readManifest(join(dir, base));
+    const present = all.filter((f) => f.startsWith(base) && f !== m);
+    const presentSet = new Set(present);
+    for (const [file, hash] of listed) {
+      const rel = base + file;
+      result.checked++;
+      if (!presentSet.has(rel)) result.missing.push(rel);
+      else if ((await hashOf(rel)) !== hash) result.changed.push(rel);
+    }
+    for (const f of present) if (!listed.has(f.slice(base.length))) result.extra.push(f);
+  }
+  const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  result.changed = uniq(result.changed);
+  result.missing = uniq(result.missing);
+  result.extra = uniq(result.extra);
+  result.ok = result.changed.length + result.missing.length + result.extra.length === 0;
+  return result;
 }
-

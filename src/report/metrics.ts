@@ -1,14 +1,10 @@
 /**
- * metrics.json: the machine-readable result of a trace comparison. Built from a TraceComparison,
+ * metrics.json of a trace comparison (kind "trace-comparison"): the machine-readable result. Built from a TraceComparison,
  * validated against schemas/metrics.schema.json (ajv) before anything is written.
  */
-import {dirname, extname, join} from 'node:path';
-
-import {makeFolders, removeFolders, writeFilesAtomic} from '../io/atomic.js';
 import type {KeyComparison, TraceComparison} from '../trace/compare.js';
 import type {TraceValue} from '../trace/parse.js';
 import {packageInfo} from '../trace/project.js';
-import {renderSummary} from './summary.js';
 import {assertValid} from './validate.js';
 
 export const METRICS_SCHEMA = 'metrics.schema.json';
@@ -22,7 +18,8 @@ export const VERDICT_POLICY =
 export type JsonNum = number | 'NaN' | 'Infinity' | '-Infinity';
 export type JsonValue = null | JsonNum | string | JsonNum[];
 
-const jsonNum = (x: number): JsonNum => (Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : x);
+/** A number for JSON: non-finite values as the strings "NaN", "Infinity", "-Infinity". */
+export const jsonNum = (x: number): JsonNum => (Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : x);
 
 export function jsonValue(v: TraceValue | null, kind: KeyComparison['kind']): JsonValue {
   if (!v) return null;
@@ -35,6 +32,7 @@ const finite = (x: number | null) => (x === null || !Number.isFinite(x) ? null :
 
 export interface MetricsJson {
   schema_version: 1;
+  kind: 'trace-comparison';
   generator: {name: string; version: string};
   generated_utc: string;
   verdict: 'pass' | 'divergence';
@@ -59,14 +57,17 @@ export interface MetricsJson {
   extra: Array<{key: string; occurrence: number; scope: string; decisive: boolean}>;
   per_phi: TraceComparison['per_phi'];
   attributions: TraceComparison['attributions'];
+  /** every warning of the run (a bundle fills it in from warnings.txt's lines) */
+  warnings?: string[];
 }
 
-export function buildMetrics(c: TraceComparison, now: Date = new Date()): MetricsJson {
+export function buildMetrics(c: TraceComparison, now: Date = new Date(), warnings: readonly string[] = []): MetricsJson {
   const pkg = packageInfo();
   const keyRef = (k: KeyComparison) => ({key: k.key, occurrence: k.occurrence, scope: k.scope, decisive: k.counts});
   const f = c.first_divergence;
   return {
     schema_version: 1,
+    kind: 'trace-comparison',
     generator: {name: pkg.name, version: pkg.version},
     generated_utc: now.toISOString(),
     verdict: c.verdict,
@@ -107,6 +108,7 @@ export function buildMetrics(c: TraceComparison, now: Date = new Date()): Metric
     extra: c.extra.map(keyRef),
     per_phi: c.per_phi,
     attributions: c.attributions,
+    warnings: [...warnings],
   };
 }
 
@@ -118,43 +120,3 @@ export function validateMetrics(metrics: unknown): void {
 export function metricsText(metrics: MetricsJson): string {
   return JSON.stringify(metrics, null, 2) + '\n';
 }
-
-/**
- * Where --out points: a `.md` file (metrics.json goes beside it) or a folder (summary.md and
- * metrics.json inside it).
- */
-export function outputPaths(out: string): {summary: string; metrics: string; dir: string} {
-  if (extname(out).toLowerCase() === '.md') {
-    const dir = dirname(out);
-    return {summary: out, metrics: join(dir, 'metrics.json'), dir};
-  }
-  return {summary: join(out, 'summary.md'), metrics: join(out, 'metrics.json'), dir: out};
-}
-
-/**
- * Writes summary.md and metrics.json (metrics validated first: nothing is written if it does not
- * validate). Returns the paths written.
- */
-export async function writeComparisonOutputs(
-  c: TraceComparison,
-  out: string,
-  now: Date = new Date(),
-): Promise<{summary: string; metrics: string}> {
-  const paths = outputPaths(out);
-  const metrics = buildMetrics(c, now);
-  validateMetrics(metrics);
-  const summary = renderSummary(c);
-  const created = makeFolders(paths.dir);
-  try {
-    // both or neither: an earlier summary.md/metrics.json pair is never left half replaced
-    await writeFilesAtomic([
-      {path: paths.metrics, data: metricsText(metrics)},
-      {path: paths.summary, data: summary},
-    ]);
-  } catch (error) {
-    removeFolders(created);
-    throw error;
-  }
-  return {summary: paths.summary, metrics: paths.metrics};
-}
-

@@ -57,7 +57,8 @@ export function perPhiTable(p: PerPhiComparison): string[] {
   return out;
 }
 
-export function renderSummary(c: TraceComparison): string {
+/** summary.md of a trace comparison: `head` (title, verdict table), `body` (rules, divergence, tables). */
+export function renderSummary(c: TraceComparison): {head: string; body: string} {
   const L: string[] = [];
   const pass = c.verdict === 'pass';
   L.push(`# Trace comparison: ${pass ? 'PASS' : 'DIVERGENCE'}`, '');
@@ -80,6 +81,7 @@ export function renderSummary(c: TraceComparison): string {
     `| counts | ${n.compared} compared: ${n.pass} pass, ${n.fail} outside tolerance, ${n.nan} NaN, ${n.shape} shape; ${n.missing} missing, ${n.extra} extra; ${n.divergent} decisive |`,
   );
   L.push('');
+  const head = L.splice(0).join('\n');
   L.push(
     'Rules: scalars pass when |a-b| <= atol + rtol·max(|a|,|b|); 3-vectors (and matrices) by norm, ' +
       '||a-b|| <= atol + rtol·max(||a||,||b||); integers exactly; a NaN is a divergence. ' +
@@ -146,9 +148,28 @@ export function renderSummary(c: TraceComparison): string {
   L.push(
     '---',
     '',
-    'Exit codes of `nbparity compare-traces`: 0 everything within tolerance; 1 divergence; 2 bad input. ' +
+    'Exit code of this verdict: 0 pass, 1 divergence (one scheme for every command: `nbparity help compare-traces`). ' +
       'Key catalogue (kinds, units, pipeline order): `schemas/trace-keys.json`; metrics: `metrics.json` (schema `schemas/metrics.schema.json`).',
     '',
   );
-  return L.join('\n');
+  return {head, body: L.join('\n')};
+}
+
+/** The verdict of a trace comparison as the few plain lines a terminal shows (compare-traces, harness --ref). */
+export function verdictLines(c: TraceComparison): string[] {
+  const f = c.first_divergence;
+  const n = c.counts;
+  const lines = [
+    c.verdict === 'pass'
+      ? `PASS: ${n.compared} key occurrences compared, all decisive ones within tolerance (rtol ${c.tolerance.rtol})`
+      : `DIVERGENCE: first at ${f!.key} (occurrence ${f!.occurrence}, stage ${f!.stage}, ${f!.status}; abs Δ ${fmtNum(f!.abs_delta)}, rel Δ ${fmtNum(f!.rel_delta)})`,
+    `  per-pixel: ${n.divergent} decisive of ${c.keys.filter((k) => k.scope === 'pixel').length}; ` +
+      `${n.missing} missing, ${n.extra} extra; set-up/diagnostic not passing: ${n.setup_not_passing} (not part of the verdict)`,
+  ];
+  if (c.per_phi.rows.length > 0) lines.push(`  per-phi: first_divergent_step ${c.per_phi.first_divergent_step ?? 'null'}`);
+  for (const a of c.attributions) {
+    lines.push(`  known C behaviour: ${a.id} (${a.title}), ${a.match} match, shown by the ${a.side}`);
+    if (a.confirm_command) lines.push(`    confirm: ${a.confirm_command}`);
+  }
+  return lines;
 }

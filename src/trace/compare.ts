@@ -18,6 +18,8 @@ import {createTwoFilesPatch} from 'diff';
 
 import {detectAttributions, type Attribution} from './attribution.js';
 import {loadCatalogue, type KeyCatalogue, type KeyKind, type KeyScope} from './catalogue.js';
+import {UserError} from '../engine/errors.js';
+import {EXIT} from '../util/exit-codes.js';
 import {TraceInputError} from './errors.js';
 import {compareValues, type Tolerance} from './numeric.js';
 import {assertNotTruncated, hasPixelBlock, parseTrace, readInputBytes, traceFileText, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceValue} from './parse.js';
@@ -158,6 +160,19 @@ function pixelSequence(trace: ParsedTrace): string[] {
   return items.map((i) => i.key);
 }
 
+/**
+ * A trace without a per-pixel block: with set-up lines it is what C prints for a pixel it did not
+ * render (outside -roi, masked): nothing to judge, exit 5; without any trace line it is not a
+ * trace at all, exit 3.
+ */
+function requirePixelBlock(trace: ParsedTrace, what: string): void {
+  if (hasPixelBlock(trace)) return;
+  if (trace.prefix) {
+    throw new TraceInputError(`${what} has set-up lines but no per-pixel block (TRACE_${trace.prefix}): a pixel outside -roi or masked, so nothing to compare`, EXIT.NOT_RENDERED);
+  }
+  throw new TraceInputError(`${what} has no trace lines (TRACE_C, TRACE_PY or TRACE_TS): not a trace`);
+}
+
 export function compareParsedTraces(
   ref: ParsedTrace,
   test: ParsedTrace,
@@ -166,24 +181,15 @@ export function compareParsedTraces(
 ): TraceComparison {
   const rtol = options.rtol ?? DEFAULT_RTOL;
   const atol = options.atol ?? null;
-  if (!(rtol >= 0) || !Number.isFinite(rtol)) throw new TraceInputError(`tolerance must be a finite number >= 0, got ${rtol}`);
-  if (atol !== null && (!(atol >= 0) || !Number.isFinite(atol))) throw new TraceInputError(`atol must be a finite number >= 0, got ${atol}`);
-  if (!hasPixelBlock(ref)) {
-    throw new TraceInputError(
-      `the reference ${inputs.ref.path} has no per-pixel block${ref.prefix ? ` (TRACE_${ref.prefix})` : ' (no trace lines at all)'}: ` +
-        'a masked or out-of-ROI pixel, or not a trace; nothing to compare against',
-    );
-  }
-  if (!hasPixelBlock(test)) {
-    throw new TraceInputError(
-      `the test ${inputs.test.path} has no per-pixel block${test.prefix ? ` (TRACE_${test.prefix})` : ' (no trace lines at all)'}: ` +
-        'a masked or out-of-ROI pixel, or not a trace',
-    );
-  }
+  if (!(rtol >= 0) || !Number.isFinite(rtol)) throw new UserError(`--tolerance: expected a finite number >= 0, got ${rtol}`, EXIT.USAGE);
+  if (atol !== null && (!(atol >= 0) || !Number.isFinite(atol))) throw new UserError(`--atol: expected a finite number >= 0, got ${atol}`, EXIT.USAGE);
+  requirePixelBlock(ref, `the reference ${inputs.ref.path}`);
+  requirePixelBlock(test, `the test ${inputs.test.path}`);
   if (ref.pixel && test.pixel && (ref.pixel.slow !== test.pixel.slow || ref.pixel.fast !== test.pixel.fast)) {
     throw new TraceInputError(
       `the traces are of different pixels: reference slow ${ref.pixel.slow}, fast ${ref.pixel.fast}; ` +
         `test slow ${test.pixel.slow}, fast ${test.pixel.fast}`,
+      EXIT.IDENTITY,
     );
   }
 
@@ -325,7 +331,7 @@ export function compareTraceInputs(ref: TraceInput, test: TraceInput, options: C
   );
 }
 
-/** The comparison of two trace files. Throws TraceInputError (exit 2) on bad input. */
+/** The comparison of two trace files. Throws TraceInputError (exit 3, 4 or 5) on bad input. */
 export function compareTraceFiles(refPath: string, testPath: string, options: CompareOptions = {}): TraceComparison {
   return compareTraceInputs(readTraceInput(refPath), readTraceInput(testPath), options);
 }

@@ -14,7 +14,7 @@
  * Everything else (progress lines, `TRACE:` notes, plain output) is ignored. Repeated keys are kept
  * in file order with a 1-based occurrence number per key.
  */
-import {readFileSync} from 'node:fs';
+import {readInputFile} from '../engine/errors.js';
 import {TraceInputError} from './errors.js';
 
 export type Prefix = 'C' | 'PY' | 'TS';
@@ -275,7 +275,7 @@ export function parseTrace(text: string, options: ParseOptions = {}): ParsedTrac
 }
 
 /**
- * The text of a trace or per-phi file, or TraceInputError (exit 2) naming the file when it is
+ * The text of a trace or per-phi file, or TraceInputError (exit 3) naming the file when it is
  * empty or binary: random bytes would otherwise parse as "no trace lines" and hide the cause.
  */
 export function traceFileText(buf: Uint8Array, source: string): string {
@@ -314,11 +314,7 @@ export function rewritePrefix(text: string, from: Prefix, to: Prefix): string {
   return text.replace(new RegExp(`^(\\s*)TRACE_${from}(?=[:_\\s])`, 'gm'), `$1TRACE_${to}`);
 }
 
-/** The bytes of an input file, or a TraceInputError naming it. */
+/** The bytes of an input file, or the one unreadable-input error (exit 3) naming it. */
 export function readInputBytes(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new TraceInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  return readInputFile(path);
 }

@@ -1,0 +1,63 @@
+/** `compare-traces`: two traces, key by key; the verdict on stdout, the evidence in a bundle on request. */
+import {basename} from 'node:path';
+
+import {safeName, writeBundle, type BundleTarget} from '../report/bundle.js';
+import {buildMetrics, metricsText, validateMetrics} from '../report/metrics.js';
+import {verdictLines} from '../report/summary.js';
+import {traceComparisonRecord} from '../report/trace-evidence.js';
+import {compareTraceInputs, DEFAULT_RTOL, exitCodeOf, readTraceInput} from '../trace/compare.js';
+import {parseNonNegative} from '../trace/errors.js';
+import type {Prefix} from '../trace/parse.js';
+import {shellQuote} from './common.js';
+
+export interface CompareTracesFlags {
+  c: string;
+  py: string;
+  out?: string;
+  bundle?: string;
+  tolerance?: string;
+  atol?: string;
+  json?: boolean;
+  'ref-prefix'?: string;
+  'test-prefix'?: string;
+  'harness-command'?: string;
+}
+
+/** Returns the exit code: 0 pass, 1 divergence; bad input throws. */
+export async function compareTracesCommand(flags: CompareTracesFlags, commandLine: string[]): Promise<number> {
+  const rtol = parseNonNegative('tolerance', flags.tolerance) ?? DEFAULT_RTOL;
+  const atol = parseNonNegative('atol', flags.atol) ?? null;
+  const target: BundleTarget | undefined = flags.out !== undefined ? {dir: flags.out} : flags.bundle !== undefined ? {root: flags.bundle} : undefined;
+  const refName = `reference/${safeName(basename(flags.c))}`;
+  const testName = `test/${safeName(basename(flags.py))}`;
+  const comparison = compareTraceInputs(readTraceInput(flags.c), readTraceInput(flags.py), {
+    rtol,
+    atol,
+    refPrefix: flags['ref-prefix'] as Prefix | undefined,
+    testPrefix: flags['test-prefix'] as Prefix | undefined,
+    harnessCommand: flags['harness-command'],
+  });
+  const warnings: string[] = [];
+  let bundleDir: string | undefined;
+  if (target) {
+    // inside a bundle the inputs are its copies: metrics.json and summary.md name those
+    comparison.inputs.ref.path = refName;
+    comparison.inputs.test.path = testName;
+    const record = traceComparisonRecord(comparison, {
+      commands: [shellQuote(['nbparity', 'compare-traces', ...commandLine])],
+      env: {trace_file: testName, reference_file: refName, reference_source: flags.c, test_source: flags.py, tolerance: rtol, atol},
+      warnings,
+    });
+    bundleDir = (await writeBundle({target, files: {}, copies: {[refName]: flags.c, [testName]: flags.py}, ...record})).dir;
+  }
+  if (flags.json) {
+    const metrics = buildMetrics(comparison, new Date(), warnings);
+    validateMetrics(metrics);
+    process.stdout.write(metricsText(metrics));
+  } else {
+    const lines = verdictLines(comparison);
+    if (bundleDir) lines.push(`bundle: ${bundleDir}`);
+    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+  }
+  return exitCodeOf(comparison);
+}

@@ -12,9 +12,9 @@ meta.json (schemas/case-meta.schema.json) records the arguments, output argument
 --verify CASE (a name, a case folder, or a folder of cases such as traces/) re-runs C for each stored case and reports file by file whether today's output equals the stored one (images by sha256, stdout.log and traces as text once progress lines are dropped, C's exit code); exit 1 names every file that differs.`;
   static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.EXTERNAL, EXIT.PARTIAL, EXIT.INTERNAL, EXIT.SIGINT, EXIT.SIGTERM];
   static examples = [
-    '<%= config.bin %> capture --c-bin /path/to/nanoBragg --config supervisor --pixel 685 1039 --out /tmp/cases',
-    '<%= config.bin %> capture --c-bin /path/to/nanoBragg --name my_case --peak 2 --pixel 10 20 --out cases -- -cell 100 100 100 90 90 90 -default_F 100 -N 5 -detpixels 128',
-    'NB_C_BIN=/path/to/nanoBragg <%= config.bin %> capture --verify traces',
+    '<%= config.bin %> capture --c-bin /path/to/nanoBragg --config supervisor --pixel 685 1039 --out cases',
+    '<%= config.bin %> capture --c-bin /path/to/nanoBragg --name my_case --peak 1 --pixel 100 150 --out cases -- -cell 100 100 100 90 90 90 -default_F 100 -N 5 -lambda 1.0 -distance 100 -pixel 0.1 -detpixels 256 -fluence 1e20 -nonoise',
+    'NB_C_BIN=/path/to/nanoBragg <%= config.bin %> capture --verify simple_cubic',
   ];
   static passthrough = true;
   static strict = false;

@@ -13,9 +13,9 @@ The evidence goes to a bundle: --outdir DIR (exactly that folder, which must not
   static examples = [
     '<%= config.bin %> compare-images --ref traces/simple_cubic/float.bin --test traces/simple_cubic/float.bin --fpixels 256 --spixels 256 --outdir cmp-same --json',
     '<%= config.bin %> compare-images --ref traces/simple_cubic/int.img --test traces/simple_cubic/int.img --roi 0 99 0 99 --corr-min 0.9999 --max-abs-max 0 --bundle reports',
-    '<%= config.bin %> compare-images --c-bin /path/to/nanoBragg --phi-mode c-parity -- -cell 100 100 100 90 90 90 -default_F 100 -N 5 -detpixels 256',
+    '<%= config.bin %> compare-images --c-bin /path/to/nanoBragg --phi-mode c-parity --outdir cmp-c -- -cell 100 100 100 90 90 90 -default_F 100 -N 5 -lambda 1.0 -distance 100 -pixel 0.1 -detpixels 256 -fluence 1e20 -nonoise',
     '<%= config.bin %> compare-images --ref traces/phi_osc_from_zero/openmp/float_omp4.bin --test traces/phi_osc_from_zero/float.bin --fpixels 200 --spixels 200 --outdir cmp-omp -- -cell 100 100 100 90 90 90 -default_F 100 -N 5 -lambda 1.0 -distance 100 -pixel 0.1 -detpixels 200 -phi 0 -osc 1 -phisteps 5 -nonoise',
-    '<%= config.bin %> compare-images --c-bin /path/to/nanoBragg --phi-mode c-parity --c-threads 8 -- -cell 100 100 100 90 90 90 -default_F 100 -N 5 -lambda 1.0 -distance 100 -pixel 0.1 -detpixels 200 -phi 0 -osc 1 -phisteps 5 -nonoise',
+    '<%= config.bin %> compare-images --c-bin /path/to/nanoBragg --phi-mode c-parity --c-threads 8 --outdir cmp-c8 -- -cell 100 100 100 90 90 90 -default_F 100 -N 5 -lambda 1.0 -distance 100 -pixel 0.1 -detpixels 200 -phi 0 -osc 1 -phisteps 5 -nonoise',
   ];
   static passthrough = true;
   static strict = false;

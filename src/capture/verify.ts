@@ -5,6 +5,7 @@
  */
 import {createHash} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
+import {readInputFile} from '../io/input.js';
 import {basename, join} from 'node:path';
 import {gunzipSync} from 'node:zlib';
 import type {Case} from '../cases/case.js';
@@ -54,7 +55,7 @@ function shaCheck(file: string, stored: string, today: string): FileCheck {
 }
 
 function storedBytes(path: string): Buffer {
-  const raw = readFileSync(path);
+  const raw = readInputFile(path, {kind: 'binary'});
   return path.endsWith('.gz') ? gunzipSync(raw) : raw;
 }
 

@@ -2,7 +2,8 @@
  * meta.json, the description of a case folder (schemas/case-meta.schema.json): reading and
  * checking it, and turning it into a Case.
  */
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync} from 'node:fs';
+import {readInputFile} from '../io/input.js';
 import {dirname, isAbsolute, join, resolve} from 'node:path';
 import {UserError} from '../engine/errors.js';
 import {formatAjvErrors, validatorFor} from '../report/validate.js';
@@ -59,9 +60,9 @@ export function metaProblems(meta: unknown): string | undefined {
 export function readMeta(path: string): CaseMeta {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputFile(path).toString('utf8');
   } catch (e) {
-    throw bad(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw bad(path, (e as Error).message.replace(`${path}: `, ''));
   }
   let meta: unknown;
   try {

@@ -3,7 +3,8 @@
  * source file, and the fluence derived from flux, exposure and beam size.
  */
 import type {NanoBraggSettings} from './args.js';
-import {MalformedInputError, readInputFile} from './errors.js';
+import {MalformedInputError} from './errors.js';
+import {readInputFile} from '../io/input.js';
 import {rotateAxis, unitize, type Vec3} from './vec.js';
 
 export interface Source {

@@ -3,7 +3,8 @@
  * cell vectors, the number of cells per axis, and the mosaic domain rotations.
  */
 import type {NanoBraggSettings} from './args.js';
-import {MalformedInputError, readInputFile} from './errors.js';
+import {MalformedInputError} from './errors.js';
+import {readInputFile} from '../io/input.js';
 import {CRandom, seedRef, umat2misset} from './rng.js';
 import {cross, dot, magnitude, rescale, rotateXYZ, scale, type Vec3} from './vec.js';
 

@@ -1,6 +1,3 @@
-import {readFileSync} from 'node:fs';
-
-import {errnoReason} from '../util/errno.js';
 import {EXIT, type ExitCode} from '../util/exit-codes.js';
 
 /**
@@ -33,18 +30,5 @@ export class UsageError extends UserError {
   constructor(message: string) {
     super(message, EXIT.NANOBRAGG_USAGE);
     this.name = 'UsageError';
-  }
-}
-
-/**
- * An input file's bytes; `label` (e.g. "-hkl x.hkl") names it in the error if it cannot be read:
- * `<label>: cannot read (ENOENT: no such file or folder)`, exit 3. Every input of every command is
- * read here.
- */
-export function readInputFile(path: string, label = path): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new UserError(`${label}: cannot read (${errnoReason(e, 'read')})`, EXIT.BAD_INPUT);
   }
 }

@@ -3,7 +3,8 @@
  * cache, or interpolated tricubically between grid points (the nearest-index lookup is in
  * lattice.wat, with the rest of the per-step work).
  */
-import {MalformedInputError, readInputFile} from './errors.js';
+import {MalformedInputError} from './errors.js';
+import {readInputFile} from '../io/input.js';
 
 export interface HklGrid {
   hMin: number;
@@ -149,7 +150,7 @@ export function encodeFdump(g: HklGrid): Buffer {
 
 export function readFdump(path: string): HklGrid {
   // e.g. a folder named Fdump.bin: named in the error rather than a bare EISDIR
-  return decodeFdump(readInputFile(path), path);
+  return decodeFdump(readInputFile(path, {kind: 'binary'}), path);
 }
 
 /** A Fdump.bin already read (`path` names it in errors); MalformedInputError if it is not one. */

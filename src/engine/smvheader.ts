@@ -5,10 +5,11 @@
  */
 import type {SmvHeaderSource} from './args.js';
 import {smvValueOf as valueOf} from '../io/smv.js';
-import {MalformedInputError, readInputFile} from './errors.js';
+import {MalformedInputError} from './errors.js';
+import {readInputFile} from '../io/input.js';
 
 export function readSmvHeaderSource(path: string): SmvHeaderSource {
-  return parseSmvHeaderSource(readInputFile(path), path);
+  return parseSmvHeaderSource(readInputFile(path, {kind: 'binary'}), path);
 }
 
 /** What -img/-mask take from an SMV file already read (`path` names it); MalformedInputError if bad. */

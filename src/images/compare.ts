@@ -2,7 +2,8 @@
  * `compare-images`: two images (or a C run and ours on the same arguments) judged against
  * thresholds, with metrics and previews kept as an evidence bundle (src/report/bundle.ts).
  */
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {readInputFile} from '../io/input.js';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {UserError} from '../engine/errors.js';
@@ -357,9 +358,9 @@ export async function compareImagesEvidence(o: CompareImagesOptions): Promise<Im
 function readRunImage(path: string, width: number, height: number): Float32Array | {mismatch: string} | string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readInputFile(path, {kind: 'binary'});
   } catch (e) {
-    return `wrote no float image at ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    return `wrote no float image at ${path} (${(e as Error).message.replace(`${path}: `, '')})`;
   }
   if (bytes.length !== 4 * width * height) return {mismatch: `float image has ${bytes.length} bytes, expected ${4 * width * height} (${width}x${height} float32)`};
   return decodeFloatImage(bytes, width, height, path);

@@ -1,7 +1,8 @@
 /** Load a comparison image: an SMV file (detected by its "{\nHEADER_BYTES" start) or raw float32 LE. */
 import {createHash} from 'node:crypto';
 import {gunzipSync} from 'node:zlib';
-import {MalformedInputError, readInputFile, UserError} from '../engine/errors.js';
+import {MalformedInputError, UserError} from '../engine/errors.js';
+import {BINARY_INPUT_CAP_BYTES, readInputFile} from '../io/input.js';
 import {decodeFloatImage} from '../io/floatimage.js';
 import {parseSmv} from '../io/smv.js';
 import {EXIT} from '../util/exit-codes.js';
@@ -30,12 +31,12 @@ export function isSmv(bytes: Uint8Array): boolean {
  * --fpixels/--spixels, exit 2.
  */
 export function loadImage(path: string, fpixels?: number, spixels?: number): LoadedImage {
-  const stored = readInputFile(path);
+  const stored = readInputFile(path, {kind: 'binary'});
   const sha256 = createHash('sha256').update(stored).digest('hex');
   let bytes: Uint8Array = stored;
   if (path.endsWith('.gz')) {
     try {
-      bytes = gunzipSync(stored);
+      bytes = gunzipSync(stored, {maxOutputLength: BINARY_INPUT_CAP_BYTES});
     } catch (e) {
       throw new MalformedInputError(`${path}: not a gzip file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }

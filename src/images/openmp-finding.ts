@@ -3,7 +3,8 @@
  * the nanoBragg arguments are known, its confirmation: our c-parity render with --c-threads N
  * equals one of the two float images byte for byte.
  */
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {readInputFile} from '../io/input.js';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {decodeFloatImage} from '../io/floatimage.js';
@@ -110,7 +111,7 @@ async function renderWithThreads(known: KnownArgs, threads: number, width: numbe
     const args = rewriteArgs(known.argv, known.cwd, dir);
     const run = await runOurs(args.argv, dir, {phiMode: 'c-parity', workers: known.workers, cThreads: threads});
     if (!run.ok) return undefined;
-    const bytes = readFileSync(args.floatPath);
+    const bytes = readInputFile(args.floatPath, {kind: 'binary'});
     return bytes.length === 4 * width * height ? decodeFloatImage(bytes, width, height, args.floatPath) : undefined;
   } finally {
     rmSync(dir, {recursive: true, force: true});

@@ -3,7 +3,7 @@
  * little-endian on the x86 machines the reference runs on, fast index varying
  * fastest (pixel (slow, fast) at slow*fpixels + fast), no header.
  */
-import {readFileSync} from 'node:fs';
+import {BINARY_INPUT_CAP_BYTES, readInputFile} from './input.js';
 import {gunzipSync} from 'node:zlib';
 
 import {MalformedInputError} from '../engine/errors.js';
@@ -43,10 +43,10 @@ export function encodeFloatImage(image: Float32Array): Buffer {
 
 /** Read a float image file; a name ending in ".gz" is inflated in memory. */
 export function readFloatImage(path: string, fpixels: number, spixels: number): Float32Array {
-  let bytes: Uint8Array = readFileSync(path);
+  let bytes: Uint8Array = readInputFile(path, {kind: 'binary'});
   if (path.endsWith('.gz')) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, {maxOutputLength: BINARY_INPUT_CAP_BYTES});
     } catch (error) {
       throw new MalformedInputError(`${path}: not a valid gzip file (${(error as Error).message})`);
     }

@@ -3,7 +3,7 @@
  * to HEADER_BYTES, then unsigned 16-bit pixels in raster order (fast index
  * fastest) in the byte order the header names.
  */
-import {readFileSync} from 'node:fs';
+import {readInputFile} from './input.js';
 
 import {MalformedInputError} from '../engine/errors.js';
 import {formatG} from '../util/cformat.js';
@@ -292,7 +292,7 @@ function overflowedHeader(buf: Buffer, declared: number): {close: number; dataOf
 }
 
 export function readSmv(path: string, options: SmvReadOptions = {}): SmvImage {
-  return parseSmv(readFileSync(path), path, options);
+  return parseSmv(readInputFile(path, {kind: 'binary'}), path, options);
 }
 
 /**

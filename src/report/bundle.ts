@@ -30,12 +30,13 @@
 import {execFileSync} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
 import {readFileSync, rmSync} from 'node:fs';
-import {copyFile, lstat, mkdir, readdir, readFile, rename, stat, writeFile} from 'node:fs/promises';
+import {copyFile, lstat, mkdir, readdir, rename, stat, writeFile} from 'node:fs/promises';
 import {basename, dirname, join, relative, resolve, sep} from 'node:path';
 
 import {UserError} from '../engine/errors.js';
 import {FileWriteError, makeFolders, removeFolders} from '../io/atomic.js';
 import {onInterrupt} from '../io/interrupt.js';
+import {hashInput, readInputFile} from '../io/input.js';
 import {packageInfo, projectRoot} from '../trace/project.js';
 import {EXIT, type ExitCode} from '../util/exit-codes.js';
 import {assertValid} from './validate.js';
@@ -187,7 +188,7 @@ export async function listFiles(dir: string): Promise<string[]> {
 export async function manifestText(dir: string): Promise<string> {
   const files = (await listFiles(dir)).filter((f) => f !== MANIFEST);
   const lines: string[] = [];
-  for (const f of files) lines.push(`${sha256Hex(await readFile(join(dir, f)))}  ${f}`);
+  for (const f of files) lines.push(`${hashInput(join(dir, f))}  ${f}`);
   return lines.join('\n') + (lines.length > 0 ? '\n' : '');
 }
 
@@ -429,8 +430,9 @@ export async function readManifest(dir: string): Promise<Map<string, string>> {
   const path = join(dir, MANIFEST);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
+    text = readInputFile(path).toString('utf8');
+  } catch (e) {
+    if (e instanceof UserError && e.exitCode === EXIT.LIMIT) throw e;
     throw new BundleError(`${dir}: no ${MANIFEST}, so not a bundle`);
   }
   const listed = new Map<string, string>();
@@ -460,7 +462,7 @@ export async function verifyBundle(dir: string): Promise<VerifyResult> {
   const hashes = new Map<string, string>();
   const hashOf = async (rel: string) => {
     let h = hashes.get(rel);
-    if (h === undefined) hashes.set(rel, (h = sha256Hex(await readFile(join(dir, rel)))));
+    if (h === undefined) hashes.set(rel, (h = hashInput(join(dir, rel))));
     return h;
   };
   for (const m of manifests) {

@@ -3,7 +3,8 @@
  * comparison (harness --ref, compare-traces), of a trace alone (harness without --ref), the
  * structured trace that `harness --json` prints, and `metrics BUNDLE`'s recomputation.
  */
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync} from 'node:fs';
+import {readInputFile} from '../io/input.js';
 import {join} from 'node:path';
 
 import {writeFileAtomic} from '../io/atomic.js';
@@ -145,7 +146,7 @@ export interface RegenerateResult {
 function readJsonObject(path: string): Record<string, unknown> | null {
   if (!existsSync(path)) return null;
   try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    const v = JSON.parse(readInputFile(path).toString('utf8')) as unknown;
     if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
   } catch {
     // reported below
@@ -174,9 +175,9 @@ export async function regenerateBundle(dir: string, options: RegenerateOptions =
   const tolerance = options.tolerance ?? (typeof env.tolerance === 'number' ? env.tolerance : 1e-6);
   const atol = options.atol !== undefined ? options.atol : typeof env.atol === 'number' ? env.atol : null;
   const commandsPath = join(dir, COMMANDS);
-  const previous = existsSync(commandsPath) ? readFileSync(commandsPath, 'utf8').split('\n').filter((l) => l !== '') : [];
+  const previous = existsSync(commandsPath) ? readInputFile(commandsPath).toString('utf8').split('\n').filter((l) => l !== '') : [];
   const warningsPath = join(dir, WARNINGS);
-  const warnings = existsSync(warningsPath) ? readFileSync(warningsPath, 'utf8').split('\n').filter((l) => l !== '') : [];
+  const warnings = existsSync(warningsPath) ? readInputFile(warningsPath).toString('utf8').split('\n').filter((l) => l !== '') : [];
 
   const rel = (p: string): TraceInput => ({...readTraceInput(join(dir, p)), path: p});
   const compareOptions: CompareOptions = {rtol: tolerance, atol, harnessCommand: previous[0]};

@@ -14,7 +14,7 @@
  * Everything else (progress lines, `TRACE:` notes, plain output) is ignored. Repeated keys are kept
  * in file order with a 1-based occurrence number per key.
  */
-import {readInputFile} from '../engine/errors.js';
+import {readInputFile} from '../io/input.js';
 import {TraceInputError} from './errors.js';
 
 export type Prefix = 'C' | 'PY' | 'TS';

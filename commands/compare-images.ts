@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core';
 import {parseCommandLine, runCommand} from '../src/cli/common.js';
+import {MAX_MEMORY_FLAG, MAX_WORKERS} from '../src/cli/limits.js';
 import {EXIT} from '../src/util/exit-codes.js';
 
 export default class CompareImages extends Command {
@@ -38,7 +39,8 @@ The evidence goes to a bundle: --outdir DIR (exactly that folder, which must not
     'peak-top': Flags.integer({description: 'number of brightest peaks to match', default: 50, min: 1}),
     'c-bin': Flags.string({description: 'nanoBragg executable: run it and our engine on the arguments after "--" (default env NB_C_BIN when no --ref/--test)'}),
     'phi-mode': Flags.string({description: 'our engine: spec or c-parity (C-PARITY-001)', options: ['spec', 'c-parity'], default: 'spec'}),
-    workers: Flags.integer({description: 'worker threads for our engine', min: 1}),
+    workers: Flags.integer({description: 'worker threads for our engine', min: 1, max: MAX_WORKERS}),
+    'max-memory': Flags.string({description: MAX_MEMORY_FLAG.description}),
     'c-threads': Flags.integer({description: 'runner: run C with OMP_NUM_THREADS=N and ours with --c-threads N (default 1, as the references were made)', min: 1}),
   };
 

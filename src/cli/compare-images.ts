@@ -5,6 +5,7 @@ import {runCompareImages, statusLine} from '../images/compare.js';
 import {thresholdsFromFlags} from '../images/thresholds.js';
 import {EXIT} from '../util/exit-codes.js';
 import {printFailure, shellQuote, warn} from './common.js';
+import {maxMemoryOf} from './limits.js';
 
 export interface CompareImagesFlags {
   ref?: string;
@@ -27,6 +28,7 @@ export interface CompareImagesFlags {
   'phi-mode': string;
   workers?: number;
   'c-threads'?: number;
+  'max-memory'?: string;
 }
 
 function num(flag: string, v: string): number {
@@ -60,6 +62,7 @@ export async function compareImagesCommand(flags: CompareImagesFlags, passthroug
     cBin,
     phiMode: flags['phi-mode'] as PhiMode,
     workers: flags.workers,
+    maxMemoryBytes: await maxMemoryOf(flags),
     cThreads: flags['c-threads'],
     argv: passthrough,
     commands: [shellQuote(['nbparity', 'compare-images', ...commandLine])],

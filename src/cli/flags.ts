@@ -4,7 +4,7 @@
  */
 export type FlagSpec =
   | {kind: 'integers'; count: number; description: string; required?: boolean}
-  | {kind: 'integer'; description: string; min?: number}
+  | {kind: 'integer'; description: string; min?: number; max?: number}
   | {kind: 'string'; description: string; options?: readonly string[]; default?: string}
   | {kind: 'boolean'; description: string};
 
@@ -44,6 +44,7 @@ export function parsePlainFlags(specs: FlagSpecs, argv: string[]): FlagValues | 
     const ints = values.map(Number);
     if (spec.kind === 'integer') {
       if (spec.min !== undefined && ints[0] < spec.min) return undefined;
+      if (spec.max !== undefined && ints[0] > spec.max) return undefined;
       out[name] = ints[0];
     } else out[name] = ints;
   }

@@ -6,6 +6,7 @@ import {threadRaceWarning} from '../engine/threads.js';
 import {EXIT} from '../util/exit-codes.js';
 import {shellQuote, WarningLog} from './common.js';
 import type {FlagSpecs, FlagValues} from './flags.js';
+import {MAX_MEMORY_FLAG, maxMemoryOf} from './limits.js';
 
 export const HARNESS_FLAGS = {
   pixel: {kind: 'integers', count: 2, description: 'slow then fast pixel index (as C -trace_pixel)', required: true},
@@ -17,6 +18,7 @@ export const HARNESS_FLAGS = {
   tolerance: {kind: 'string', description: 'relative tolerance for --ref', default: '1e-6'},
   json: {kind: 'boolean', description: 'print JSON: the trace as structured JSON, or with --ref the comparison (metrics.json)'},
   'c-threads': {kind: 'integer', description: 'trace the pixel as the C program run with OMP_NUM_THREADS=N does (c-parity: its thread block starts from the unrotated cell; default 1)', min: 1},
+  'max-memory': MAX_MEMORY_FLAG,
 } as const satisfies FlagSpecs;
 
 /** Run the command; `commandLine` is what follows `nbparity harness` (recorded in bundles). Returns the exit code. */
@@ -37,12 +39,13 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
   const mode = flags['phi-mode'] as 'spec' | 'c-parity';
   const [spixel, fpixel] = pixel;
   const cThreads = (flags['c-threads'] as number | undefined) ?? 1;
+  const maxMemoryBytes = await maxMemoryOf(flags);
   const {tracePixel} = await import('../engine/harness.js');
   const run = config ? await (await import('./config.js')).openConfig(config, mode) : undefined;
   const argv = run?.argv ?? passthrough;
   let result;
   try {
-    result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd: run?.cwd, cThreads});
+    result = tracePixel({argv, spixel, fpixel, phiMode: mode, cwd: run?.cwd, cThreads, maxMemoryBytes});
   } finally {
     run?.dispose();
   }

@@ -11,7 +11,7 @@ export function oclifFlags(specs: FlagSpecs): Record<string, any> {
         case 'integers':
           return [name, Flags.integer({description: spec.description, multiple: true, required: spec.required})];
         case 'integer':
-          return [name, Flags.integer({description: spec.description, min: spec.min})];
+          return [name, Flags.integer({description: spec.description, min: spec.min, max: spec.max})];
         case 'string':
           return [name, Flags.string({description: spec.description, options: spec.options ? [...spec.options] : undefined, default: spec.default})];
         case 'boolean':

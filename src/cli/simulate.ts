@@ -6,7 +6,8 @@ import {produceOutputs, ThreadedStats, type RenderOutputs, type SmvHeaderParams}
 import {WorkerPool} from '../engine/pool.js';
 import {defaultWorkers, renderFrame} from '../engine/render.js';
 import {seedRef} from '../engine/rng.js';
-import {FDUMP_NAME, leastEvaluations, parseWithHeaders, setupFromSettings, type PhiMode, type Simulation} from '../engine/setup.js';
+import {defaultMaxMemoryBytes} from '../engine/footprint.js';
+import {FDUMP_NAME, leastEvaluations, parseWithHeaders, preflight, setupFromSettings, type PhiMode, type Simulation} from '../engine/setup.js';
 import {threadBlocks, threadRaceWarning} from '../engine/threads.js';
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
@@ -18,6 +19,7 @@ import {printFailure, warn as printWarning} from './common.js';
 import {nanoBraggInputs, refuseOverwritingInputs} from './inputs-outputs.js';
 import type {FlagValues} from './flags.js';
 import {ProgressBar} from './progress.js';
+import {maxMemoryOf} from './limits.js';
 
 export interface SimulateOptions {
   argv: string[];
@@ -34,6 +36,8 @@ export interface SimulateOptions {
   pool?: WorkerPool;
   /** SMV headers longer than 512 bytes: as C writes them (default) or valid */
   smvHeader?: SmvHeaderLayout;
+  /** refuse (exit 10) a run estimated over this many bytes (default: half the machine memory) */
+  maxMemoryBytes?: number;
 }
 
 export function headerParams(sim: Simulation): SmvHeaderParams {
@@ -68,6 +72,7 @@ export async function simulateCommand(flags: FlagValues, passthrough: string[], 
     cThreads: flags['c-threads'] as number | undefined,
     json: flags.json === true,
     smvHeader: (flags['smv-header'] as SmvHeaderLayout | undefined) ?? 'c',
+    maxMemoryBytes: await maxMemoryOf(flags),
     pool,
   });
   if (code !== 0) printFailure('no structure factors or no unit cell (see usage above)');
@@ -93,8 +98,12 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
     const settings = parseWithHeaders(o.argv, cwd, nowSeconds);
     // workers start loading now, while this thread reads the inputs (never more than it will use)
     const early = o.workers ?? defaultWorkers(leastEvaluations(settings));
+    const maxMemoryBytes = o.maxMemoryBytes ?? defaultMaxMemoryBytes();
+    preflight(settings, {workers: early, frame: true, maxMemoryBytes});
     if (early > 1) pool.grow(early - 1); // this thread renders too
     sim = setupFromSettings(settings, {phiMode: o.phiMode, cwd, nowSeconds});
+    // the structure factors are known now: each rendering thread gets a copy of the grid
+    preflight(settings, {workers: o.workers ?? defaultWorkers(sim.detector.fpixels * sim.detector.spixels * sim.steps), frame: true, maxMemoryBytes, hklGridValues: sim.hkl?.F.length});
   } catch (e) {
     if (e instanceof UsageError) {
       for (const line of NANOBRAGG_USAGE.trimEnd().split('\n')) print(line);

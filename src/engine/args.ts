@@ -242,10 +242,18 @@ function toFloat(flag: string, tok: string | undefined): number {
   return Number.parseFloat(tok.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity'));
 }
 
+/**
+ * C reads integer flags with atoi, which stops at the first character that is not a digit:
+ * `1e2` is 1 and `2.5` is 2. A value whose atoi reading differs from the number written would
+ * be silently misread by C, so it is refused rather than guessed either way; `2.0` and `1e0`,
+ * which C reads as written, pass.
+ */
 function toInt(flag: string, tok: string | undefined): number {
   const v = toFloat(flag, tok);
   if (!Number.isFinite(v)) throw new UserError(`${flag}: expected an integer, got '${tok}'`);
-  return Math.trunc(v); // atoi semantics: "2.5" -> 2
+  const atoi = Number(/^\s*[+-]?\d*/.exec(tok!)![0].replace(/^\s*[+-]?$/, '0'));
+  if (atoi !== v) throw new UserError(`${flag}: expected an integer, got '${tok}' (nanoBragg's atoi would read it as ${atoi})`);
+  return atoi;
 }
 
 function toFile(flag: string, tok: string | undefined): string {

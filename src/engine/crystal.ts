@@ -118,9 +118,10 @@ export function readMatFile(path: string): {aStar: Vec3; bStar: Vec3; cStar: Vec
 export function parseMatText(text: string, path: string): {aStar: Vec3; bStar: Vec3; cStar: Vec3} {
   const tokens = text.trim().split(/\s+/).filter(Boolean).slice(0, 9);
   const values = tokens.map(Number);
-  if (values.length < 9 || values.some((v) => !Number.isFinite(v))) {
-    throw new MalformedInputError(`-mat ${path}: expected 9 numbers (3x3 A matrix), found ${tokens.filter((t) => Number.isFinite(Number(t))).length}`);
-  }
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  // name the token: a NaN among nine counts as one of them, so "found 8" would mislead
+  if (bad >= 0) throw new MalformedInputError(`-mat ${path}: value ${bad + 1} of 9 is '${tokens[bad].slice(0, 40)}', not a finite number (3x3 A matrix)`);
+  if (values.length < 9) throw new MalformedInputError(`-mat ${path}: expected 9 numbers (3x3 A matrix), found ${values.length}`);
   const col = (k: number): Vec3 => [values[k], values[3 + k], values[6 + k]];
   return {aStar: col(0), bStar: col(1), cStar: col(2)};
 }

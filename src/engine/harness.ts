@@ -8,7 +8,8 @@
 import {EXIT} from '../util/exit-codes.js';
 import {UserError} from './errors.js';
 import {PixelEngine, type RunState} from './pixel.js';
-import {setupSimulation, type PhiMode, type Simulation} from './setup.js';
+import {defaultMaxMemoryBytes} from './footprint.js';
+import {parseWithHeaders, preflight, setupFromSettings, type PhiMode, type Simulation} from './setup.js';
 import {blockStartRow} from './threads.js';
 import {TraceEmitter} from './tracer.js';
 
@@ -21,6 +22,8 @@ export interface HarnessOptions {
   prefix?: string;
   /** trace the pixel as the C program run with OMP_NUM_THREADS=cThreads does (default 1) */
   cThreads?: number;
+  /** refuse (exit 10) a run estimated over this many bytes (default: half the machine memory) */
+  maxMemoryBytes?: number;
 }
 
 export interface HarnessResult {
@@ -57,7 +60,10 @@ export function stateBefore(engine: PixelEngine, spixel: number, fpixel: number,
 
 export function tracePixel(opts: HarnessOptions): HarnessResult {
   const emitter = new TraceEmitter(opts.prefix);
-  const sim = setupSimulation(opts.argv, {phiMode: opts.phiMode, cwd: opts.cwd, hook: emitter});
+  const cwd = opts.cwd ?? process.cwd();
+  const settings = parseWithHeaders(opts.argv, cwd);
+  preflight(settings, {workers: 1, frame: false, maxMemoryBytes: opts.maxMemoryBytes ?? defaultMaxMemoryBytes()});
+  const sim = setupFromSettings(settings, {phiMode: opts.phiMode, cwd, hook: emitter});
   const {spixels, fpixels} = sim.detector;
   const {spixel, fpixel} = opts;
   if (!(spixel >= 0 && spixel < spixels && fpixel >= 0 && fpixel < fpixels)) {

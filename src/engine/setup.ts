@@ -9,6 +9,7 @@ import {buildBeam, type Beam} from './beam.js';
 import {buildCrystal, readMatFile, type Crystal} from './crystal.js';
 import {buildDetector, type Detector} from './detector.js';
 import {UsageError} from './errors.js';
+import {checkDetectorSettings, checkFrame, checkMaskSize, checkOversample, enforceFootprint, estimateFootprint} from './footprint.js';
 import {readFdump, readHklText, type HklGrid} from './hkl.js';
 import type {TraceHook} from './hook.js';
 import {CRandom} from './rng.js';
@@ -156,6 +157,18 @@ export function leastEvaluations(s: NanoBraggSettings): number {
   }
 }
 
+/**
+ * Refuse a run before anything large is allocated or any worker started: a detector that cannot
+ * exist (exit 2), or a memory estimate over `maxMemoryBytes` (exit 10). `frame`: the whole frame
+ * is rendered (simulate), not one pixel (harness).
+ */
+export function preflight(s: NanoBraggSettings, o: {workers: number; frame: boolean; maxMemoryBytes: number; hklGridValues?: number}): void {
+  checkDetectorSettings(s);
+  if (o.frame) checkFrame(buildDetector(s));
+  const phisteps = resolvePhi(s).phisteps;
+  enforceFootprint(estimateFootprint({...s, phisteps}, o), o.maxMemoryBytes);
+}
+
 export function setupSimulation(argv: string[], opts: SetupOptions = {}): Simulation {
   const cwd = opts.cwd ?? process.cwd();
   const s = parseWithHeaders(argv, cwd, opts.nowSeconds);
@@ -184,7 +197,10 @@ export function setupFromSettings(s: NanoBraggSettings, opts: SetupOptions & {cw
     throw new UsageError(`missing structure factors or cell: ${why}`);
   }
 
+  checkDetectorSettings(s);
   const detector = buildDetector(s, hook);
+  checkFrame(detector);
+  checkMaskSize(s, detector);
   notes.push(...detector.warnings);
   const {phisteps, oscRad, phistepRad} = resolvePhi(s);
   const thickness = resolveThickness(s, notes);
@@ -198,6 +214,7 @@ export function setupFromSettings(s: NanoBraggSettings, opts: SetupOptions & {cw
   let recommendedOversample = Math.ceil((3.0 * crystal.xtalsizeMaxM) / reciprocalPixelSizeM);
   if (recommendedOversample <= 0) recommendedOversample = 1;
   let oversample = s.oversample <= 0 ? recommendedOversample : s.oversample;
+  checkOversample(oversample, s, detector.distanceM);
 
   let hkl: HklGrid | undefined;
   let hklSource: Simulation['hklSource'] = 'none';

@@ -8,7 +8,8 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {UserError} from '../engine/errors.js';
 import {buildDetector} from '../engine/detector.js';
-import {parseWithHeaders, type PhiMode} from '../engine/setup.js';
+import {defaultMaxMemoryBytes} from '../engine/footprint.js';
+import {parseWithHeaders, preflight, type PhiMode} from '../engine/setup.js';
 import {decodeFloatImage} from '../io/floatimage.js';
 import {onInterrupt} from '../io/interrupt.js';
 import {writeBundle, type BundleRecord, type BundleTarget, type Bytes} from '../report/bundle.js';
@@ -40,6 +41,8 @@ export interface CompareImagesOptions {
   cBin?: string;
   phiMode: PhiMode;
   workers?: number;
+  /** our engine refuses (exit 10) a run estimated over this many bytes */
+  maxMemoryBytes?: number;
   /** runner: C runs with OMP_NUM_THREADS=cThreads and ours with --c-threads (default 1, as the references were made) */
   cThreads?: number;
   /** the nanoBragg arguments (runner: to run; files: behind the images, to confirm a thread-count explanation) */
@@ -170,8 +173,12 @@ function nonFinite(img: Pixels, width: number, roi: Roi, image: string): {image:
 }
 
 /** The frame size our engine will render for these arguments (what C renders too), before either runs. */
-function frameSize(argv: string[], cwd: string): {width: number; height: number} {
-  const d = buildDetector(parseWithHeaders(argv, cwd));
+function frameSize(argv: string[], cwd: string, maxMemoryBytes?: number): {width: number; height: number} {
+  const settings = parseWithHeaders(argv, cwd);
+  // refused here, before C is started on a frame neither program could hold (the images, the
+  // previews and our render each need the frame again)
+  preflight(settings, {workers: 1, frame: true, maxMemoryBytes: maxMemoryBytes ?? defaultMaxMemoryBytes()});
+  const d = buildDetector(settings);
   return {width: d.fpixels, height: d.spixels};
 }
 
@@ -253,7 +260,7 @@ export async function compareImagesEvidence(o: CompareImagesOptions): Promise<Im
   let roi: Roi;
   if (runner) {
     const cBin = resolve(cwd, o.cBin!);
-    ({width, height} = frameSize(o.argv, cwd));
+    ({width, height} = frameSize(o.argv, cwd, o.maxMemoryBytes));
     roi = toRoi(o.roi, width, height);
     j.inputs = {ref: none(`C nanoBragg float image (${cBin})`), test: none(`nbparity engine float image (${o.phiMode})`)};
     j.runner = {c_bin: cBin, phi_mode: o.phiMode, c_threads: o.cThreads ?? 1, args: o.argv, c_exit_code: null, wall_seconds: {c: null, ours: null}};
@@ -275,7 +282,7 @@ export async function compareImagesEvidence(o: CompareImagesOptions): Promise<Im
       const cImage = readRunImage(cArgs.floatPath, width, height);
       if (typeof cImage === 'string') return finish(EXIT.EXTERNAL, 'runner_failed', `the C program exited 0 but ${cImage}`);
       if (!(cImage instanceof Float32Array)) return finish(EXIT.IDENTITY, 'size_mismatch', `C's ${cImage.mismatch}`);
-      const ours = await runOurs(oArgs.argv, tmpO, {phiMode: o.phiMode, workers: o.workers, cThreads: o.cThreads, warn});
+      const ours = await runOurs(oArgs.argv, tmpO, {phiMode: o.phiMode, workers: o.workers, cThreads: o.cThreads, maxMemoryBytes: o.maxMemoryBytes, warn});
       files['ours.stdout.txt'] = ours.stdout;
       files['ours.stderr.txt'] = ours.stderr;
       j.runner.wall_seconds.ours = ours.wallSeconds;
@@ -360,7 +367,8 @@ function readRunImage(path: string, width: number, height: number): Float32Array
   try {
     bytes = readInputFile(path, {kind: 'binary'});
   } catch (e) {
-    return `wrote no float image at ${path} (${(e as Error).message.replace(`${path}: `, '')})`;
+    const why = /\(([^()]*)\)$/.exec((e as Error).message);
+    return `wrote no float image at ${path} (${why ? why[1] : (e as Error).message})`;
   }
   if (bytes.length !== 4 * width * height) return {mismatch: `float image has ${bytes.length} bytes, expected ${4 * width * height} (${width}x${height} float32)`};
   return decodeFloatImage(bytes, width, height, path);

@@ -8,6 +8,7 @@ export interface OurRunOptions {
   workers?: number;
   /** reproduce C run with OMP_NUM_THREADS=cThreads (default 1) */
   cThreads?: number;
+  maxMemoryBytes?: number;
   /** each of our warnings as it happens (they also go to the run's stderr text, as C's do) */
   warn?: (message: string) => void;
 }
@@ -27,7 +28,7 @@ export async function runOurs(argv: string[], cwd: string, o: OurRunOptions): Pr
     o.warn?.(m);
   };
   try {
-    const code = await runSimulate({argv, phiMode: o.phiMode, workers: o.workers, cThreads: o.cThreads, cwd, print: (l) => lines.push(l), warn: onWarning});
+    const code = await runSimulate({argv, phiMode: o.phiMode, workers: o.workers, cThreads: o.cThreads, maxMemoryBytes: o.maxMemoryBytes, cwd, print: (l) => lines.push(l), warn: onWarning});
     const stdout = lines.map((l) => `${l}\n`).join('');
     if (code !== 0) return {ok: false, error: `our engine refused the arguments (exit ${code}: no structure factors or no cell)`, exitCode: code, stdout, stderr: warnings.join(''), wallSeconds: secs()};
     return {ok: true, exitCode: 0, stdout, stderr: warnings.join(''), wallSeconds: secs()};

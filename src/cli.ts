@@ -2,9 +2,11 @@
 import {exitWhenDrained, guardStdout, reportFailure, setExitCode, strayWord} from './cli/common.js';
 import {runExpress} from './cli/express.js';
 import {UserError} from './engine/errors.js';
+import {installInterruptHandlers} from './io/interrupt.js';
 import {EXIT} from './util/exit-codes.js';
 
 guardStdout();
+installInterruptHandlers();
 // a bug that escapes a command (a stray rejection, a throw in a callback) is one line and exit 70
 // too; the process then ends, but only once stdout has drained
 for (const event of ['uncaughtException', 'unhandledRejection'] as const) {

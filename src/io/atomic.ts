@@ -13,14 +13,16 @@
  * them only when every one has been written, so a failure on the last output leaves
  * the earlier ones as they were.
  */
-import {lstatSync, mkdirSync, rmdirSync, statSync} from 'node:fs';
-import {lstat, open, rename, rm, type FileHandle} from 'node:fs/promises';
+import {constants, lstatSync, mkdirSync, readlinkSync, rmdirSync, rmSync, statSync} from 'node:fs';
+import {open, readFile, rename, rm, type FileHandle} from 'node:fs/promises';
 import {randomBytes} from 'node:crypto';
+import {tmpdir} from 'node:os';
 import {basename, dirname, join, resolve} from 'node:path';
 
 import {UserError} from '../engine/errors.js';
 import {errnoReason} from '../util/errno.js';
 import {EXIT} from '../util/exit-codes.js';
+import {onInterrupt} from './interrupt.js';
 
 type Data = string | Uint8Array;
 
@@ -69,18 +71,92 @@ export interface StagingFile {
   abandon(): Promise<void>;
 }
 
+/**
+ * Where an output really goes. A symbolic link is followed (link after link, as open(2) would) and
+ * its target is replaced, through a temporary file in the target's folder: the link stays a link.
+ * A FIFO or a character or block device (an existing one: a name that does not exist is a new
+ * regular file) is written directly, as a shell's `>` would, once every output is complete; a
+ * rename would replace it by a regular file. A socket cannot be opened and is refused.
+ */
+export interface OutputTarget {
+  /** the path that is written: the final target of any chain of links */
+  path: string;
+  kind: 'file' | 'special';
+}
+
+export function outputTarget(path: string): OutputTarget {
+  let p = resolve(path);
+  for (let hops = 0; ; hops++) {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {path: p, kind: 'file'};
+      throw new FileWriteError(path, e);
+    }
+    if (st.isSymbolicLink()) {
+      if (hops >= 40) throw new FileWriteError(path, {code: 'ELOOP'});
+      p = resolve(dirname(p), readlinkSync(p));
+      continue;
+    }
+    if (st.isDirectory()) throw new FileWriteError(path, {code: 'EISDIR'});
+    if (st.isSocket()) throw new FileWriteError(path, new Error('is a socket, which cannot be written as a file'));
+    if (st.isFIFO() || st.isCharacterDevice() || st.isBlockDevice()) return {path: p, kind: 'special'};
+    return {path: p, kind: 'file'};
+  }
+}
+
+/** A temporary file that an interrupt (SIGINT/SIGTERM) removes while it exists. */
+function guardTemp(tmp: string): () => void {
+  return onInterrupt(() => rmSync(tmp, {force: true}));
+}
+
+/**
+ * Copy a finished temporary file into a FIFO or device, sequentially (no positions: a pipe has
+ * none). O_NONBLOCK at open: a FIFO without a reader fails at once (ENXIO) instead of hanging;
+ * a full pipe (EAGAIN) is waited for.
+ */
+async function copyIntoSpecial(tmp: string, target: string): Promise<void> {
+  const out = await open(target, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const data = await readFile(tmp);
+    for (let off = 0; off < data.length; ) {
+      try {
+        off += (await out.write(data, off, Math.min(data.length - off, 1 << 16))).bytesWritten;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+  } finally {
+    await out.close().catch(() => undefined);
+  }
+}
+
 export async function openStaging(path: string): Promise<StagingFile> {
-  const tmp = tempNameFor(path);
+  let target: OutputTarget;
+  try {
+    target = outputTarget(path);
+  } catch (error) {
+    if (error instanceof FileWriteError) throw error;
+    throw new FileWriteError(path, error);
+  }
+  // a FIFO or device has no folder of ours to stage in: the system's temporary folder then
+  const tmp = target.kind === 'file' ? tempNameFor(target.path) : join(tmpdir(), `.nbparity-${basename(target.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | undefined;
+  let forget: (() => void) | undefined;
+  const removeTmp = async () => {
+    await rm(tmp, {force: true}).catch(() => undefined);
+    forget?.();
+  };
   const failed = async (error: unknown): Promise<never> => {
     await handle?.close().catch(() => undefined);
     handle = undefined;
-    await rm(tmp, {force: true}).catch(() => undefined);
+    await removeTmp();
     throw new FileWriteError(path, error);
   };
   try {
-    // a folder at the target would make the final rename fail after other outputs were committed
-    if ((await lstat(path).catch(() => null))?.isDirectory()) throw Object.assign(new Error('is a folder'), {code: 'EISDIR'});
+    forget = guardTemp(tmp);
     handle = await open(tmp, 'wx', 0o644);
   } catch (error) {
     return failed(error);
@@ -108,21 +184,25 @@ export async function openStaging(path: string): Promise<StagingFile> {
         path,
         async commit() {
           try {
-            await rename(tmp, path);
+            if (target.kind === 'special') await copyIntoSpecial(tmp, target.path);
+            else await rename(tmp, target.path);
+            forget?.();
           } catch (error) {
-            await rm(tmp, {force: true}).catch(() => undefined);
+            await removeTmp();
             throw new FileWriteError(path, error);
+          } finally {
+            if (target.kind === 'special') await removeTmp();
           }
         },
         async discard() {
-          await rm(tmp, {force: true}).catch(() => undefined);
+          await removeTmp();
         },
       };
     },
     async abandon() {
       await handle?.close().catch(() => undefined);
       handle = undefined;
-      await rm(tmp, {force: true}).catch(() => undefined);
+      await removeTmp();
     },
   };
 }

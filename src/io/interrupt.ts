@@ -31,6 +31,11 @@ function runCleanups(): void {
   cleanups.clear();
 }
 
+/** Install the handlers now (the CLI does it at start-up, so every interrupt gets its one line). */
+export function installInterruptHandlers(): void {
+  install();
+}
+
 function install(): void {
   if (installed) return;
   installed = true;

@@ -25,6 +25,7 @@ const COMMON: Record<string, string> = {
   ENOTEMPTY: 'exists and is not empty',
   EPIPE: 'the reader closed the pipe',
   EFBIG: 'file too large',
+  ENXIO: 'a FIFO with no reader, or a device that is not there',
 };
 
 /** `ENOENT: no such file or folder` (or just the code, or the error's message when it has none). */

@@ -12,7 +12,6 @@
  *   a test trace may omit them.
  * - A trace without a per-pixel block (masked or out-of-ROI pixel, or not a trace) is bad input.
  */
-import {createHash} from 'node:crypto';
 
 import {createTwoFilesPatch} from 'diff';
 
@@ -22,7 +21,7 @@ import {UserError} from '../engine/errors.js';
 import {EXIT} from '../util/exit-codes.js';
 import {TraceInputError} from './errors.js';
 import {compareValues, type Tolerance} from './numeric.js';
-import {assertNotTruncated, hasPixelBlock, parseTrace, readInputBytes, traceFileText, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceValue} from './parse.js';
+import {assertNotTruncated, hasPixelBlock, parseTrace, streamTraceFile, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceValue} from './parse.js';
 import {comparePhiRows, type PerPhiComparison} from './perphi.js';
 
 export type KeyStatus = 'pass' | 'fail' | 'nan' | 'shape' | 'missing' | 'extra';
@@ -110,10 +109,9 @@ export interface TraceInput {
 export const DEFAULT_RTOL = 1e-6;
 
 export function readTraceInput(path: string): TraceInput {
-  const buf = readInputBytes(path);
-  const text = traceFileText(buf, path);
+  const {text, sha256, bytes} = streamTraceFile(path);
   assertNotTruncated(text, path);
-  return {path, text, sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length};
+  return {path, text, sha256, bytes};
 }
 
 function scopeOfForm(entry: TraceEntry): KeyScope {

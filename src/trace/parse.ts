@@ -14,7 +14,8 @@
  * Everything else (progress lines, `TRACE:` notes, plain output) is ignored. Repeated keys are kept
  * in file order with a 1-based occurrence number per key.
  */
-import {readInputFile} from '../io/input.js';
+import {createHash} from 'node:crypto';
+import {readInputFile, streamInput} from '../io/input.js';
 import {TraceInputError} from './errors.js';
 
 export type Prefix = 'C' | 'PY' | 'TS';
@@ -81,7 +82,8 @@ export interface ParseOptions {
 
 const LINE = /^\s*TRACE_(C|PY|TS)(?:_([A-Za-z][A-Za-z0-9_]*))?(?::|(?=\s))(.*)$/;
 const CONFIG = /^\s*TRACE_CONFIG:\s*tracing pixel \(spixel=(-?\d+),\s*fpixel=(-?\d+)\)/;
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// `1.0D+00` is Fortran's double-precision exponent (traces printed by Fortran ports)
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][+-]?\d+)?$/;
 const NAMED = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 const PAIR = /^([A-Za-z_][A-Za-z0-9_]*):(.+)$/;
 
@@ -91,7 +93,7 @@ export function parseNumber(token: string): number | null {
   if (/^[+-]?nan(?:\(.*\))?$/i.test(t)) return NaN;
   if (/^[+-]?inf(?:inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (!NUMBER.test(t)) return null;
-  return Number(t);
+  return Number(t.replace(/[dD]/, 'e'));
 }
 
 function numbersOf(tokens: string[]): number[] | null {
@@ -161,13 +163,56 @@ interface RawLine {
   line: number;
 }
 
+/** Line ends: LF, CRLF, or CR alone (old Mac tools). */
+export const LINE_END = /\r\n|\r|\n/;
+
+/**
+ * One trace file holds one pixel. A second pixel block (a per-pixel line after the block's
+ * closing `floatimage_accumulated`, a second `I_pixel_final`, or a second TRACE_CONFIG line) is
+ * bad input, found as the lines stream past, so a file of many concatenated blocks is refused
+ * after its second block, in memory for one.
+ */
+export class PixelBlockWatcher {
+  private readonly closed = new Map<string, number>();
+  private readonly finals = new Map<string, number>();
+  private config: number | null = null;
+  constructor(private readonly source: string) {}
+
+  line(content: string, lineNo: number): void {
+    if (CONFIG.test(content)) {
+      if (this.config !== null) this.second(lineNo, `a second TRACE_CONFIG line (the first at line ${this.config})`);
+      this.config = lineNo;
+      return;
+    }
+    const m = LINE.exec(content);
+    if (!m || m[2] !== undefined || !/^\s/.test(m[3])) return;
+    const key = m[3].trim().split(/\s+/)[0];
+    if (key === '') return;
+    const prefix = m[1];
+    const closedAt = this.closed.get(prefix);
+    if (closedAt !== undefined) this.second(lineNo, `'${key}' after the block closed with floatimage_accumulated at line ${closedAt}`);
+    if (key === 'floatimage_accumulated') this.closed.set(prefix, lineNo);
+    if (key === 'I_pixel_final') {
+      const first = this.finals.get(prefix);
+      if (first !== undefined) this.second(lineNo, `a second I_pixel_final (the first at line ${first})`);
+      this.finals.set(prefix, lineNo);
+    }
+  }
+
+  private second(lineNo: number, why: string): never {
+    throw new TraceInputError(`${this.source}:${lineNo}: a second pixel block starts here (${why}); a trace file holds one pixel, split it`);
+  }
+}
+
 export function parseTrace(text: string, options: ParseOptions = {}): ParsedTrace {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(LINE_END);
+  const watcher = new PixelBlockWatcher(options.source ?? 'trace');
   const raw: RawLine[] = [];
   const seen = new Set<Prefix>();
   let pixel: {slow: number; fast: number} | null = null;
   let ignored = 0;
   lines.forEach((content, i) => {
+    watcher.line(content, i + 1);
     const m = LINE.exec(content);
     if (m) {
       const prefix = m[1] as Prefix;
@@ -295,11 +340,11 @@ export function traceFileText(buf: Uint8Array, source: string): string {
  * comparing it could pass a number that was never printed.
  */
 export function assertNotTruncated(text: string, source: string): void {
-  if (text === '' || text.endsWith('\n')) return;
-  const start = text.lastIndexOf('\n') + 1;
+  if (text === '' || text.endsWith('\n') || text.endsWith('\r')) return;
+  const start = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r')) + 1;
   const last = text.slice(start);
   if (LINE.test(last) || /^\s*TRACE_/.test(last)) {
-    const lineNo = text.slice(0, start).split('\n').length;
+    const lineNo = text.slice(0, start).split(LINE_END).length;
     throw new TraceInputError(`${source}:${lineNo}: the trace ends in the middle of a line (truncated?): '${last.slice(0, 60)}'`);
   }
 }
@@ -317,4 +362,59 @@ export function rewritePrefix(text: string, from: Prefix, to: Prefix): string {
 /** The bytes of an input file, or the one unreadable-input error (exit 3) naming it. */
 export function readInputBytes(path: string): Buffer {
   return readInputFile(path);
+}
+
+/** A trace file read in pieces: its text, hash and size. */
+export interface StreamedTrace {
+  text: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Read a trace file in pieces (through src/io/input.ts: regular files only, under the text cap),
+ * checking as the lines arrive what traceFileText checks on the whole (NUL bytes, UTF-8) and
+ * refusing a second pixel block as soon as it starts: a file of a million concatenated blocks is
+ * refused after reading two, never parsed whole.
+ */
+export function streamTraceFile(path: string): StreamedTrace {
+  const hash = createHash('sha256');
+  const decoder = new TextDecoder('utf-8', {fatal: true});
+  const watcher = new PixelBlockWatcher(path);
+  const parts: string[] = [];
+  let bytes = 0;
+  let pending = '';
+  let lineNo = 0;
+  const feed = (text: string, last: boolean) => {
+    pending += text;
+    // hold a trailing CR back: it may be the first half of a CRLF split across pieces
+    const hold = !last && pending.endsWith('\r') ? '\r' : '';
+    const lines = pending.slice(0, pending.length - hold.length).split(LINE_END);
+    pending = last ? '' : (lines.pop() ?? '') + hold;
+    for (const l of lines) watcher.line(l, ++lineNo);
+  };
+  streamInput(path, (chunk) => {
+    const nul = chunk.indexOf(0);
+    if (nul >= 0) throw new TraceInputError(`${path} is binary (a NUL byte at offset ${bytes + nul}), not a text trace`);
+    hash.update(chunk);
+    bytes += chunk.length;
+    let text: string;
+    try {
+      text = decoder.decode(chunk, {stream: true});
+    } catch {
+      throw new TraceInputError(`${path} is binary (not UTF-8 text), not a text trace`);
+    }
+    parts.push(text);
+    feed(text, false);
+  });
+  let tail: string;
+  try {
+    tail = decoder.decode();
+  } catch {
+    throw new TraceInputError(`${path} is binary (not UTF-8 text), not a text trace`);
+  }
+  parts.push(tail);
+  feed(tail, true);
+  if (bytes === 0) throw new TraceInputError(`${path} is empty`);
+  return {text: parts.join(''), sha256: hash.digest('hex'), bytes};
 }

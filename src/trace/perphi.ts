@@ -4,14 +4,13 @@
  * objects, or an object holding one under `traces`, `rows` or `per_phi`). Rows are compared in
  * order; a new sub-path group starts whenever phi_tic does not increase.
  */
-import {createHash} from 'node:crypto';
 import {extname} from 'node:path';
 
 import {parse as parseCsv} from 'csv-parse/sync';
 
 import {TraceInputError} from './errors.js';
 import {compareIntegers, compareScalar, type Tolerance, type ValueStatus} from './numeric.js';
-import {assertNotTruncated, parseNumber, parseTrace, readInputBytes, traceFileText, type ParseOptions, type PhiRow} from './parse.js';
+import {assertNotTruncated, parseNumber, parseTrace, streamTraceFile, type ParseOptions, type PhiRow} from './parse.js';
 
 export const PHI_FIELDS = ['phi_tic', 'phi_deg', 'k_frac', 'F_latt_b', 'F_latt'] as const;
 export type PhiField = (typeof PHI_FIELDS)[number];
@@ -120,11 +119,10 @@ export function phiTableFromText(text: string, name: string, options: ParseOptio
 }
 
 export function loadPhiTable(path: string, options: ParseOptions = {}): PhiTable {
-  const buf = readInputBytes(path);
-  const text = traceFileText(buf, path);
+  const {text, sha256} = streamTraceFile(path);
   if (detectFormat(text, path) === 'trace') assertNotTruncated(text, path);
   const table = phiTableFromText(text, path, options);
-  table.sha256 = createHash('sha256').update(buf).digest('hex');
+  table.sha256 = sha256;
   return table;
 }
 

@@ -1,0 +1,236 @@
+/**
+ * Issue #18: hostile inputs, resource limits, output targets and signals, through the real binary
+ * (node dist/src/cli.js) as a user runs it. Each row: the documented exit code, exactly one
+ * `nbparity:` line on stderr, no stack trace. A run that would hang or grow without bound is
+ * killed by the spawn's timeout and then fails on its exit code (no timed assertion).
+ * FIFOs, sockets and device nodes are made in temporary folders, never taken from /dev.
+ */
+import {expect} from 'chai';
+import {execFileSync, spawn} from 'node:child_process';
+import {createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs';
+import {createServer} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+import {caseFile, ROOT} from './helpers/paths.js';
+
+const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+/** the issue's B: a 5x5x5 cubic crystal, 1 A, 100 mm, 0.1 mm pixels */
+const B = ['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100', '-N', '5', '-lambda', '1.0', '-distance', '100', '-pixel', '0.1', '-nonoise', '-noprogress'];
+/** a run that needs more than this is a regression into a hang */
+const TIMEOUT_MS = 60_000;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(cwd: string, args: string[], o: {killAfterMs?: number; signal?: NodeJS.Signals} = {}): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], {cwd, stdio: ['ignore', 'pipe', 'pipe']});
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const guard = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    const interrupt = o.killAfterMs !== undefined ? setTimeout(() => child.kill(o.signal ?? 'SIGINT'), o.killAfterMs) : undefined;
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      if (interrupt) clearTimeout(interrupt);
+      done({code, signal, stdout, stderr});
+    });
+  });
+}
+
+/** exactly one `nbparity:` line matching `pattern`, and the exit code */
+function expectOneLine(r: Run, code: number, pattern: RegExp): void {
+  expect(r.signal, `killed: ${r.stderr}`).to.equal(null);
+  expect(r.code, r.stderr).to.equal(code);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines, r.stderr).to.have.length(1);
+  expect(lines[0]).to.match(/^nbparity: /);
+  expect(lines[0]).to.match(pattern);
+  expect(r.stderr).to.not.match(/\n\s+at /);
+}
+
+function tempNames(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /\.tmp$|\.partial-/.test(f));
+}
+
+describe('hostile input and signals (issue #18, through the binary)', function () {
+  this.timeout(4 * TIMEOUT_MS);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nbparity-hostile-'));
+  });
+  afterEach(() => rmSync(dir, {recursive: true, force: true}));
+
+  describe('values that would divide by zero or misread a size (exit 2)', () => {
+    for (const [what, args] of [
+      ['harness -lambda 0', ['harness', '--pixel', '1', '1', '--', ...B, '-detpixels', '4', '-lambda', '0']],
+      ['harness -distance 0', ['harness', '--pixel', '1', '1', '--', ...B, '-detpixels', '4', '-distance', '0']],
+      ['simulate -lambda 0', ['simulate', '--', ...B, '-detpixels', '4', '-lambda', '0', '-floatfile', 'f.bin']],
+    ] as const) {
+      it(`row 1: ${what} is refused, not an endless oversample`, async () => {
+        expectOneLine(await cli(dir, [...args]), 2, /automatic -oversample would be Infinity \(from -(lambda|distance) 0/);
+      });
+    }
+    it('row 5: -pixel 0 (simulate and harness)', async () => {
+      expectOneLine(await cli(dir, ['simulate', '--', ...B, '-detpixels', '32', '-pixel', '0', '-floatfile', 'f.bin']), 2, /^nbparity: -pixel: the pixel size must be a non-zero/);
+      expectOneLine(await cli(dir, ['harness', '--pixel', '1', '1', '--', ...B, '-detpixels', '32', '-pixel', '0']), 2, /^nbparity: -pixel: /);
+    });
+    it('row 10: -detpixels -5 is refused and earlier outputs stay', async () => {
+      writeFileSync(join(dir, 'f.bin'), 'earlier float');
+      writeFileSync(join(dir, 'i.img'), 'earlier int');
+      expectOneLine(await cli(dir, ['simulate', '--', ...B, '-detpixels', '-5', '-floatfile', 'f.bin', '-intfile', 'i.img']), 2, /-5x-5 \(fast x slow\) pixels/);
+      expect(readFileSync(join(dir, 'f.bin'), 'utf8')).to.equal('earlier float');
+      expect(readFileSync(join(dir, 'i.img'), 'utf8')).to.equal('earlier int');
+    });
+    it("row 13: an integer C's atoi would misread (1e2 -> 1) is refused; 2.0 passes", async () => {
+      expectOneLine(await cli(dir, ['simulate', '--', ...B, '-detpixels', '1e2', '-floatfile', 'f.bin']), 2, /-detpixels: expected an integer, got '1e2' \(nanoBragg's atoi would read it as 1\)/);
+      const ok = await cli(dir, ['simulate', '--', ...B, '-detpixels', '4.0', '-floatfile', 'f.bin']);
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(readFileSync(join(dir, 'f.bin')).length).to.equal(4 * 4 * 4);
+    });
+    it('row 11: --workers is bounded', async () => {
+      expectOneLine(await cli(dir, ['simulate', '--workers', '1000', '--', ...B, '-detpixels', '16', '-floatfile', 'f.bin']), 2, /--workers.*less than or equal to/);
+    });
+  });
+
+  describe('resource limits (exit 10, naming the flag)', () => {
+    for (const [row, extra, flag] of [
+      ['4', ['-detpixels', '200000'], '-detpixels'],
+      ['12', ['-detpixels', '16', '-phisteps', '1000000000'], '-phisteps'],
+      ['12', ['-detpixels', '16', '-mosaic', '1', '-mosaic_domains', '100000000'], '-mosaic_domains'],
+      ['12', ['-detpixels', '16', '-hdivrange', '1', '-vdivrange', '1', '-hdivsteps', '100000', '-vdivsteps', '100000'], '-hdivsteps/-vdivsteps'],
+      ['12', ['-detpixels', '16', '-dispersion', '0.1', '-dispsteps', '100000000'], '-dispsteps'],
+    ] as const) {
+      it(`row ${row}: ${extra.slice(-2).join(' ')}`, async () => {
+        expectOneLine(await cli(dir, ['simulate', '--max-memory', '2G', '--', ...B, ...extra, '-floatfile', 'f.bin']), 10, new RegExp(`^nbparity: ${flag}: the run would need about .* over --max-memory 2\\.0 GiB`));
+        expect(existsSync(join(dir, 'f.bin'))).to.equal(false);
+      });
+    }
+    it('--max-memory is honoured by harness and checked for form', async () => {
+      expectOneLine(await cli(dir, ['harness', '--pixel', '1', '1', '--max-memory', '1M', '--', ...B, '-detpixels', '16', '-phisteps', '100000']), 10, /^nbparity: -phisteps: .*over --max-memory 1\.0 MiB/);
+      expectOneLine(await cli(dir, ['simulate', '--max-memory', 'lots', '--', ...B, '-detpixels', '16']), 2, /--max-memory: expected a size such as 512M/);
+    });
+  });
+
+  describe('inputs: regular files only, under a cap', () => {
+    it('row 7: a FIFO as -hkl, -mat, -sourcefile, -img, -mask and as a trace is refused at once (exit 3)', async () => {
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      for (const flag of ['-hkl', '-mat', '-sourcefile', '-img', '-mask']) {
+        expectOneLine(await cli(dir, ['harness', '--pixel', '1', '1', '--', ...B, '-detpixels', '4', flag, 'fifo']), 3, new RegExp(`^nbparity: ${flag} \\S*fifo: is a FIFO \\(named pipe\\); nbparity reads inputs only from regular files`));
+      }
+      expectOneLine(await cli(dir, ['compare-traces', '--c', 'fifo', '--py', caseFile('supervisor', 'trace_s685_f1039.log')]), 3, /^nbparity: fifo: is a FIFO/);
+    });
+    it('row 7: a text input over its cap is refused before reading (exit 10)', async () => {
+      writeFileSync(join(dir, 'big.hkl'), '');
+      truncateSync(join(dir, 'big.hkl'), 300 * 1024 * 1024); // sparse: no disk used
+      expectOneLine(await cli(dir, ['harness', '--pixel', '1', '1', '--', ...B, '-detpixels', '4', '-hkl', 'big.hkl']), 10, /^nbparity: -hkl \S*big\.hkl: 300 MiB is over the 256 MiB cap/);
+    });
+    it('row 3: a mask of another size than the detector (simulate and harness, exit 4)', async () => {
+      const made = await cli(dir, ['simulate', '--', ...B, '-detpixels', '64', '-intfile', 'mask.img', '-floatfile', 'm.bin']);
+      expect(made.code, made.stderr).to.equal(0);
+      expectOneLine(await cli(dir, ['simulate', '--', ...B, '-mask', 'mask.img', '-detpixels', '128', '-floatfile', 'f.bin']), 4, /-mask mask\.img: holds 4096 pixels but the detector is 128x128 = 16384/);
+      expectOneLine(await cli(dir, ['harness', '--pixel', '1', '1', '--', ...B, '-mask', 'mask.img', '-detpixels', '128']), 4, /holds 4096 pixels/);
+    });
+    it("row 14: a NaN in -mat is named, not counted as 'found 8'", async () => {
+      writeFileSync(join(dir, 'nan.mat'), '1 0 0\n0 1 0\n0 0 nan\n');
+      expectOneLine(await cli(dir, ['harness', '--pixel', '1', '1', '--', '-mat', 'nan.mat', '-default_F', '100', '-detpixels', '4']), 3, /value 9 of 9 is 'nan', not a finite number/);
+    });
+  });
+
+  describe('traces (rows 9, 20)', () => {
+    const ref = caseFile('supervisor', 'trace_s685_f1039.log');
+    it('row 9/20: concatenated pixel blocks are bad input (exit 3), found after the second block', async () => {
+      const one = readFileSync(ref, 'utf8');
+      writeFileSync(join(dir, 'many.log'), one.repeat(Math.ceil((20 << 20) / one.length))); // 20 MB
+      for (const cmd of ['compare-traces', 'per-phi']) {
+        expectOneLine(await cli(dir, [cmd, '--c', ref, '--py', 'many.log']), 3, /^nbparity: many\.log:369: a second pixel block starts here/);
+      }
+    });
+    it('row 20: Fortran D exponents and CR-only line ends read as the same trace', async () => {
+      const text = readFileSync(ref, 'utf8');
+      writeFileSync(join(dir, 'fortran.log'), text.replace(/^(TRACE_C: F_cell )(\S+)$/m, (_, k: string, v: string) => `${k}${Number(v).toExponential().replace('e', 'D')}`));
+      expect(readFileSync(join(dir, 'fortran.log'), 'utf8')).to.match(/F_cell \S+D/);
+      writeFileSync(join(dir, 'cr.log'), text.replace(/\n/g, '\r'));
+      for (const f of ['fortran.log', 'cr.log']) {
+        const r = await cli(dir, ['compare-traces', '--c', ref, '--py', f]);
+        expect(r.code, `${f}: ${r.stdout}${r.stderr}`).to.equal(0);
+      }
+    });
+  });
+
+  describe('output targets (row 2)', () => {
+    it('a symlink: its target is written and the link stays a link', async () => {
+      writeFileSync(join(dir, 'target.bin'), 'earlier');
+      symlinkSync('target.bin', join(dir, 'link.bin'));
+      const r = await cli(dir, ['simulate', '--', ...B, '-detpixels', '16', '-floatfile', 'link.bin']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(lstatSync(join(dir, 'link.bin')).isSymbolicLink()).to.equal(true);
+      expect(readFileSync(join(dir, 'target.bin')).length).to.equal(16 * 16 * 4);
+      const h = await cli(dir, ['harness', '--pixel', '1', '1', '--out', 'link.bin', '--', ...B, '-detpixels', '16']);
+      expect(h.code, h.stderr).to.equal(0);
+      expect(lstatSync(join(dir, 'link.bin')).isSymbolicLink()).to.equal(true);
+      expect(readFileSync(join(dir, 'target.bin'), 'utf8')).to.match(/^TRACE_TS:/);
+      expect(tempNames(dir)).to.deep.equal([]);
+    });
+    it('a FIFO: its reader gets the file and it stays a FIFO; without a reader, exit 6', async () => {
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      expectOneLine(await cli(dir, ['simulate', '--', ...B, '-detpixels', '16', '-floatfile', 'fifo']), 6, /-floatfile .*fifo: cannot write \(ENXIO: a FIFO with no reader/);
+      const chunks: Buffer[] = [];
+      const read = new Promise<void>((done) => createReadStream(fifo).on('data', (c) => chunks.push(c as Buffer)).on('end', () => done()));
+      const r = await cli(dir, ['simulate', '--', ...B, '-detpixels', '16', '-floatfile', 'fifo']);
+      expect(r.code, r.stderr).to.equal(0);
+      await read;
+      expect(Buffer.concat(chunks).length).to.equal(16 * 16 * 4);
+      expect(lstatSync(fifo).isFIFO()).to.equal(true);
+    });
+    it('a socket is refused (exit 6) and stays', async () => {
+      const server = createServer();
+      await new Promise<void>((done) => server.listen(join(dir, 'sock'), done));
+      try {
+        expectOneLine(await cli(dir, ['simulate', '--', ...B, '-detpixels', '16', '-floatfile', 'sock']), 6, /sock: cannot write \(is a socket/);
+        expect(lstatSync(join(dir, 'sock')).isSocket()).to.equal(true);
+      } finally {
+        server.close();
+      }
+    });
+    it('a character device made in the temporary folder stays a device (root only)', async function () {
+      try {
+        execFileSync('mknod', [join(dir, 'null'), 'c', '1', '3'], {stdio: 'ignore'});
+      } catch {
+        this.skip(); // not root, or no CAP_MKNOD
+      }
+      const r = await cli(dir, ['simulate', '--', ...B, '-detpixels', '16', '-floatfile', 'null']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(lstatSync(join(dir, 'null')).isCharacterDevice()).to.equal(true);
+    });
+  });
+
+  describe('signals (row 8)', () => {
+    // a frame that takes seconds (1024x1024, 60 phi steps, Fdump.bin staged from -hkl)
+    const FRAME = [...B, '-hkl', 'x.hkl', '-detpixels', '1024', '-phisteps', '60', '-osc', '1', '-floatfile', 'f.bin', '-intfile', 'i.img'];
+    for (const [ms, signal, code] of [
+      [500, 'SIGINT', 130],
+      [900, 'SIGTERM', 143],
+      [1600, 'SIGINT', 130],
+    ] as const) {
+      it(`${signal} ${ms} ms into a frame render: exit ${code}, no temporary file, earlier outputs byte-identical`, async () => {
+        writeFileSync(join(dir, 'x.hkl'), '1 2 3 100\n');
+        const earlier = await cli(dir, ['simulate', '--', ...B, '-hkl', 'x.hkl', '-detpixels', '8', '-floatfile', 'f.bin', '-intfile', 'i.img']);
+        expect(earlier.code, earlier.stderr).to.equal(0);
+        const before = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).toString('hex')]));
+        const r = await cli(dir, ['simulate', '--workers', '2', '--', ...FRAME], {killAfterMs: ms, signal});
+        expectOneLine(r, code, new RegExp(`interrupted by ${signal}; temporary files removed`));
+        expect(tempNames(dir)).to.deep.equal([]);
+        const after = Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).toString('hex')]));
+        expect(after).to.deep.equal(before);
+      });
+    }
+  });
+});

@@ -14,7 +14,7 @@ export default class CompareTraces extends Command {
     'Known C behaviours (schemas/c-behaviours.json) are named when their signature is found, e.g. C-PARITY-001 with the harness command that confirms it. --out DIR (exactly that folder, which must not hold anything) or --bundle ROOT (a new ROOT/<UTC yyyymmddTHHMMSSZ>) keeps the comparison as an evidence bundle: reference/ and test/ copies of both traces, metrics.json (schemas/metrics.schema.json), summary.md, warnings.txt, commands.txt, env.json, sha256.txt. --json prints metrics.json.',
   ].join('\n');
 
-  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.IDENTITY, EXIT.NOT_RENDERED, EXIT.CANNOT_WRITE, EXIT.INTERNAL];
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.IDENTITY, EXIT.NOT_RENDERED, EXIT.CANNOT_WRITE, EXIT.LIMIT, EXIT.INTERNAL];
   static examples = [
     '<%= config.bin %> compare-traces --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --out cmp',
     '<%= config.bin %> compare-traces --ref traces/simple_cubic/trace_s100_f150.log --test traces/simple_cubic/trace_s100_f150.log --tolerance 1e-9 --json',

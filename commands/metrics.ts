@@ -13,7 +13,7 @@ export default class Metrics extends Command {
     "Without --verify (trace-comparison bundles only): recomputes summary.md and metrics.json from the bundle's trace and reference (tolerance from env.json unless --tolerance/--atol are given), appends this command to commands.txt, refreshes env.json and rewrites sha256.txt. Each file is replaced atomically. Another kind of bundle is refused (exit 2).",
   ].join('\n');
 
-  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.INTERNAL];
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.LIMIT, EXIT.INTERNAL];
   static examples = [
     '<%= config.bin %> compare-traces --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --out cmp',
     '<%= config.bin %> metrics cmp --verify',

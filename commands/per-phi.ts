@@ -20,7 +20,7 @@ export default class PerPhi extends Command {
     'A trace or table without per-phi lines is bad input (exit 3), not a pass.',
   ].join('\n');
 
-  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.INTERNAL];
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.LIMIT, EXIT.INTERNAL];
   static examples = ['<%= config.bin %> per-phi --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --json'];
 
   static flags = {

@@ -9,6 +9,10 @@
  * `FileWriteError` that names the target (never the temporary name, which means
  * nothing to the user) and keeps the system error code.
  *
+ * Output targets that are not regular files (see `outputTarget`): a symlink's target is replaced
+ * and the link kept; a FIFO or device is written directly once everything is staged; a socket is
+ * refused. Every temporary file is registered with onInterrupt while it exists.
+ *
  * A run with several outputs stages them all first (`writeFilesAtomic`) and renames
  * them only when every one has been written, so a failure on the last output leaves
  * the earlier ones as they were.

@@ -112,6 +112,10 @@ describe('hostile input and signals (issue #18, through the binary)', function (
         expect(existsSync(join(dir, 'f.bin'))).to.equal(false);
       });
     }
+    it('an allocation the machine refuses (the estimate raised past it) is a limit too, not a bug', async () => {
+      expectOneLine(await cli(dir, ['simulate', '--max-memory', '1000T', '--', ...B, '-detpixels', '2000000', '-floatfile', 'f.bin']), 10, /^nbparity: out of memory \(/);
+      expect(tempNames(dir)).to.deep.equal([]);
+    });
     it('--max-memory is honoured by harness and checked for form', async () => {
       expectOneLine(await cli(dir, ['harness', '--pixel', '1', '1', '--max-memory', '1M', '--', ...B, '-detpixels', '16', '-phisteps', '100000']), 10, /^nbparity: -phisteps: .*over --max-memory 1\.0 MiB/);
       expectOneLine(await cli(dir, ['simulate', '--max-memory', 'lots', '--', ...B, '-detpixels', '16']), 2, /--max-memory: expected a size such as 512M/);

@@ -28,6 +28,11 @@ const WRITE_SYSCALLS = new Set(['write', 'mkdir', 'rename', 'rmdir', 'unlink', '
  */
 export function userFailure(e: unknown): {message: string; exitCode: number} | undefined {
   if (e instanceof UserError) return {message: e.message, exitCode: e.exitCode};
+  // the memory estimate (src/engine/footprint.ts) was passed, e.g. with a --max-memory above what
+  // the machine can give: a resource limit too, not a bug
+  if (e instanceof RangeError && /allocation failed|Invalid (typed )?array length|Array buffer/i.test(e.message)) {
+    return {message: `out of memory (${e.message}): the machine could not give what the run needs; lower the sizes, or --max-memory to be refused before allocating`, exitCode: EXIT.LIMIT};
+  }
   const err = e as NodeJS.ErrnoException | undefined;
   if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code) && typeof err.syscall === 'string') {
     const writing = WRITE_SYSCALLS.has(err.syscall);

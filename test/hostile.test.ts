@@ -147,6 +147,12 @@ describe('hostile input and signals (issue #18, through the binary)', function (
     });
   });
 
+  it('row 18: a C program that never stops printing is killed at the output cap (exit 7), its report kept', async () => {
+    writeFileSync(join(dir, 'forever.sh'), '#!/bin/sh\nexec yes nanoBragg\n', {mode: 0o755});
+    expectOneLine(await cli(dir, ['compare-images', '--c-bin', './forever.sh', '--outdir', 'report', '--', ...B, '-detpixels', '4']), 7, /forever\.sh printed more than 32 MiB and was killed \(resource limit\)/);
+    expect(readdirSync(join(dir, 'report'))).to.include('metrics.json');
+  });
+
   describe('traces (rows 9, 20)', () => {
     const ref = caseFile('supervisor', 'trace_s685_f1039.log');
     it('row 9/20: concatenated pixel blocks are bad input (exit 3), found after the second block', async () => {

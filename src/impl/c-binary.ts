@@ -10,6 +10,10 @@ import {accessSync, constants, createReadStream, statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {UserError} from '../engine/errors.js';
 import {onInterrupt} from '../io/interrupt.js';
+import {formatBytes} from '../io/input.js';
+
+/** C's stdout and stderr are kept in memory (and in bundles): its summary is a few kB; 32 MiB is far past any -printout worth reading. */
+export const C_OUTPUT_CAP_BYTES = 32 * 1024 * 1024;
 import {EXIT} from '../util/exit-codes.js';
 import type {RunResult} from './result.js';
 
@@ -102,10 +106,25 @@ export function runC(bin: string, argv: readonly string[], cwd: string, o: CRunO
       forget();
       done({...r, stdout: text(out), stderr: text(err), wallSeconds: secs(), timedOut, threads});
     };
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    // what C prints is kept in memory: a program that never stops printing (`--c-bin /usr/bin/yes`)
+    // is killed at C_OUTPUT_CAP_BYTES instead of filling the memory
+    let kept = 0;
+    let overflowed = false;
+    const keep = (chunks: Buffer[]) => (b: Buffer) => {
+      if (overflowed) return;
+      kept += b.length;
+      if (kept > C_OUTPUT_CAP_BYTES) {
+        overflowed = true;
+        killGroup();
+        return;
+      }
+      chunks.push(b);
+    };
+    child.stdout.on('data', keep(out));
+    child.stderr.on('data', keep(err));
     child.on('error', (e) => finish({ok: false, error: `cannot start ${bin}: ${e.message}`, exitCode: null, signal: null}));
     child.on('close', (code, signal) => {
+      if (overflowed) return finish({ok: false, error: `${bin} printed more than ${formatBytes(C_OUTPUT_CAP_BYTES)} and was killed (resource limit)`, exitCode: code, signal});
       if (timedOut) return finish({ok: false, error: `${bin} timed out after ${o.timeoutSeconds} s and was killed`, exitCode: code, signal});
       const ok = code === 0;
       finish({ok, error: ok ? undefined : `${bin} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`, exitCode: code, signal});

@@ -372,10 +372,10 @@ export interface StreamedTrace {
 }
 
 /**
- * Read a trace file in pieces (through src/io/input.ts: regular files only, under the text cap),
- * checking as the lines arrive what traceFileText checks on the whole (NUL bytes, UTF-8) and
- * refusing a second pixel block as soon as it starts (`-` reads standard input): a file of a million concatenated blocks is
- * refused after reading two, never parsed whole.
+ * Read a trace file in pieces (through src/io/input.ts: regular files only, under the text cap;
+ * `-` reads standard input), checking as the lines arrive what traceFileText checks on the whole
+ * (NUL bytes, UTF-8) and refusing a second pixel block as soon as it starts: a file of a million
+ * concatenated blocks is refused after reading two, never parsed whole.
  */
 export function streamTraceFile(path: string): StreamedTrace {
   const hash = createHash('sha256');

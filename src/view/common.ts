@@ -36,7 +36,7 @@ export function explanationsBlock(explanations: Obj[]): string {
       arr(e.hypotheses).map((h) => `<code>${esc(h)}</code>`).join(', '),
       esc(e.title ?? ''),
       `<code>${esc(e.first_divergence_before ?? 'none')}</code>`,
-      e.first_divergence_after === null ? badge('removed') : `<code>${esc(e.first_divergence_after ?? '')}</code>`,
+      e.first_divergence_after === null ? '<span class="badge pass">removed</span>' : `<code>${esc(e.first_divergence_after ?? '')}</code>`,
       esc(num(e.keys_agreeing)),
       esc(num(e.tolerance)),
       e.command ? `<code>${esc(e.command)}</code>` : '',
@@ -61,5 +61,5 @@ export function warningsBlock(warnings: unknown): string {
 /** Where the page comes from. */
 export function footer(m: Obj): string {
   const g = obj(m.generator);
-  return `<footer class="note"><hr>Drawn from <code>metrics.json</code> (kind <code>${esc(m.kind)}</code>) by ${esc(g.name ?? 'nbparity')} ${esc(g.version ?? '')}; generated ${esc(m.generated_utc ?? 'n/a')}. <code>nbparity metrics . --verify</code> re-checks every file and re-draws this page from metrics.json.</footer>`;
+  return `<footer class="note"><hr>Drawn from <code>metrics.json</code> (kind <code>${esc(m.kind)}</code>) by ${esc(g.name ?? 'nbparity')} ${esc(g.version ?? '')} (its clock time is in metrics.json; the page leaves it out, so the same run draws the same page). <code>nbparity metrics . --verify</code> re-checks every file and re-draws this page from metrics.json.</footer>`;
 }

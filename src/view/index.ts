@@ -35,7 +35,19 @@ export async function renderIndexFor(metrics: Obj, read: (rel: string) => Uint8A
             ? matrixPage(metrics)
             : null;
   if (!content) throw new Error(`no page for metrics of kind ${JSON.stringify(kind)}`);
-  return page({title: content.title, generator: VIEW_GENERATOR, body: content.body});
+  return page({title: content.title, generator: VIEW_GENERATOR, body: stableClipIds(content.body)});
+}
+
+/**
+ * vega numbers its clip paths with a counter that lives as long as the process (clip1, clip13...):
+ * renumbered in order of appearance, so the page does not depend on what was drawn before it.
+ */
+function stableClipIds(html: string): string {
+  const ids = new Map<string, string>();
+  return html.replace(/(id="|url\(#)(clip\d+)/g, (_, lead: string, id: string) => {
+    if (!ids.has(id)) ids.set(id, `page-clip${ids.size + 1}`);
+    return lead + ids.get(id)!;
+  });
 }
 
 /** For the bundle writer's renderIndex slot: the page of the metrics.json just written. */

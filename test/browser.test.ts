@@ -65,6 +65,13 @@ describe('index.html in headless Chromium', function () {
         if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) network.push(r.url());
       });
       await page.goto(pathToFileURL(pages[name]).href, {waitUntil: 'load'});
+      // the screenshots first, as the page opens (the interactions below scroll it)
+      await page.screenshot({path: join(shots, `${name}.png`)});
+      if (name === 'supervisor-m1-spec') {
+        await page.locator('#deltas').screenshot({path: join(shots, `${name}-deltas.png`)});
+        await page.locator('#per-phi').screenshot({path: join(shots, `${name}-per-phi.png`)});
+      }
+      if (name === 'compare-images') await page.locator('#pictures').screenshot({path: join(shots, `${name}-pictures.png`)});
       expect(await page.locator('#verdict').count()).to.equal(1);
       const svgs = await page.locator('svg').count();
       if (name.startsWith('supervisor')) {
@@ -88,12 +95,6 @@ describe('index.html in headless Chromium', function () {
         expect(await page.locator('#verdict').innerText()).to.match(/DIVERGENCE/);
         await page.goBack();
       }
-      await page.screenshot({path: join(shots, `${name}.png`)});
-      if (name === 'supervisor-m1-spec') {
-        await page.locator('#deltas').screenshot({path: join(shots, `${name}-deltas.png`)});
-        await page.locator('#per-phi').screenshot({path: join(shots, `${name}-per-phi.png`)});
-      }
-      if (name === 'compare-images') await page.locator('#pictures').screenshot({path: join(shots, `${name}-pictures.png`)});
       await page.close();
       expect(problems, problems.join('\n')).to.deep.equal([]);
       expect(network, network.join('\n')).to.deep.equal([]);

@@ -74,7 +74,7 @@ export async function imageComparisonPage(m: Obj, read: (rel: string) => Uint8Ar
   const detail = [
     `status <strong>${esc(status.replace(/_/g, ' '))}</strong>${m.identical ? ' (identical images)' : ''}`,
     m.message ? esc(m.message) : '',
-    failed.length ? `failed: ${failed.map((f) => esc(`${str(f.metric ?? f.name)} ${num(f.value)} (limit ${num(f.limit ?? f.threshold)})`)).join('; ')}` : '',
+    failed.length ? `failed: ${failed.map((f) => esc(`${str(f.name)} = ${num(f.value)}, ${str(f.relation)} its limit ${num(f.limit)}`)).join('; ')}` : '',
   ]
     .filter((x) => x !== '')
     .join('; ');

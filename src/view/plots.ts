@@ -42,7 +42,7 @@ export interface DeltaPoint {
 /**
  * |relative delta| of every compared key occurrence along pipeline order, on a log axis, one
  * bar per occurrence from the floor: where a stage lights up is where the difference enters.
- * Exactly equal values sit on the floor; occurrences without a delta (missing, NaN) reach the top.
+ * Exactly equal values are a tick on the floor; occurrences without a delta (missing, NaN) reach the top.
  */
 export function deltaStripSpec(points: DeltaPoint[], tolerance: number, toleranceText: string): TopLevelSpec {
   const finite = points.map((p) => p.rel).filter((r): r is number => r !== null && r > 0);
@@ -55,11 +55,10 @@ export function deltaStripSpec(points: DeltaPoint[], tolerance: number, toleranc
     side: p.decisive ? 'per-pixel (decisive)' : 'set-up/diagnostic',
   }));
   const x = {field: 'label', type: 'ordinal', sort: {field: 'i'}, title: 'key (pipeline order)', axis: {labelAngle: -90, labelFontSize: 7, labelOverlap: false}} as const;
-  const y = {field: 'y', type: 'quantitative', scale: {type: 'log', domain: [floor, top]}, title: '|relative delta| (test vs reference)'} as const;
+  const y = {field: 'y', type: 'quantitative', scale: {type: 'log', domain: [floor / 100, top]}, title: '|relative delta| (test vs reference)'} as const;
   return {
     width: {step: 8},
     height: 220,
-    title: {text: 'Relative deltas along the pipeline', anchor: 'start'},
     data: {values},
     layer: [
       {
@@ -72,6 +71,12 @@ export function deltaStripSpec(points: DeltaPoint[], tolerance: number, toleranc
           opacity: {field: 'side', type: 'ordinal', scale: {domain: ['per-pixel (decisive)', 'set-up/diagnostic'], range: [1, 0.45]}, title: 'scope'},
           tooltip: [{field: 'label'}, {field: 'stage'}, {field: 'status'}, {field: 'rel', title: '|rel delta|'}],
         },
+      },
+      {
+        // exactly equal occurrences: a tick on the floor, so "equal" is visible, not a gap
+        transform: [{filter: "datum.what === 'equal'"}],
+        mark: {type: 'tick', thickness: 3, size: 6},
+        encoding: {x, y, color: {field: 'status', type: 'nominal'}},
       },
       {
         data: {values: [{t: tolerance}]},
@@ -109,7 +114,7 @@ export function perPhiSpec(points: PhiPoint[]): TopLevelSpec {
       layer: [
         {
           mark: {type: 'line', point: {filled: true, size: 30}, strokeWidth: 1.5},
-          encoding: {x, y, color: {field: 'side', type: 'nominal', title: 'side', scale: {range: ['#0969da', '#e16f24', '#57606a']}}, strokeDash: {field: 'side', type: 'nominal', legend: null}, detail: {field: 'group', type: 'nominal'}},
+          encoding: {x, y, color: {field: 'side', type: 'nominal', title: 'side', scale: {range: ['#0969da', '#e16f24', '#57606a']}}, strokeDash: {field: 'side', type: 'nominal', title: 'side'}, detail: {field: 'group', type: 'nominal'}},
         },
         {
           transform: [{filter: 'datum.divergent'}],

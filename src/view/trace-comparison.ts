@@ -96,7 +96,11 @@ export async function traceComparisonPage(m: Obj): Promise<{title: string; body:
     }));
   const phiRows = arr(obj(m.per_phi).rows);
   const plots: string[] = [];
-  if (points.length > 0) plots.push(`<div class="plot" id="delta-strip">${await svgOf(deltaStripSpec(points, numeric(m.tolerance) ?? 0, num(m.tolerance)))}</div>`);
+  if (points.length > 0) {
+    const equal = points.filter((p) => p.rel === 0 || (p.rel === null && p.status === 'pass')).length;
+    plots.push(`<div class="plot" id="delta-strip">${await svgOf(deltaStripSpec(points, numeric(m.tolerance) ?? 0, num(m.tolerance)))}</div>`);
+    plots.push(`<p class="note">One bar per numeric key occurrence, in pipeline order; ${equal} of ${points.length} are exactly equal (the ticks on the floor). Faded: set-up and diagnostic keys, which never decide the verdict.</p>`);
+  }
   const phi = phiPoints(phiRows, [
     ['reference', '_ref'],
     ['test', '_test'],

@@ -11,7 +11,7 @@ export default class CompareTraces extends Command {
     '',
     'Scalars pass when |a-b| <= atol + rtol*max(|a|,|b|), 3-vectors by norm, integers exactly; NaN is a divergence. The verdict rests on the per-pixel keys: one outside tolerance, NaN, or missing from the test is a divergence. Set-up (`key=`) and diagnostic keys are compared and reported but never decide it. A trace with set-up lines but no per-pixel block (a pixel C did not render) is nothing to judge (exit 5), a file without trace lines is bad input (exit 3); neither is a pass.',
     '',
-    'Known C behaviours (schemas/c-behaviours.json) are named when their signature is found, e.g. C-PARITY-001 with the harness command that confirms it. --out DIR (exactly that folder, which must not hold anything) or --bundle ROOT (a new ROOT/<UTC yyyymmddTHHMMSSZ>) keeps the comparison as an evidence bundle: reference/ and test/ copies of both traces, metrics.json (schemas/metrics.schema.json), summary.md, warnings.txt, commands.txt, env.json, sha256.txt. --json prints metrics.json.',
+    'Known C behaviours (schemas/c-behaviours.json) are named when their signature is found, e.g. C-PARITY-001 with the harness command that confirms it. --out DIR (exactly that folder, which must not hold anything) or --bundle ROOT (a new ROOT/<UTC yyyymmddTHHMMSSZ>) keeps the comparison as an evidence bundle: reference/ and test/ copies of both traces, metrics.json (schemas/metrics.schema.json), summary.md, index.html (the page to look at: `nbparity view DIR`), warnings.txt, commands.txt, env.json, sha256.txt. --json prints metrics.json.',
   ].join('\n');
 
   static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.IDENTITY, EXIT.NOT_RENDERED, EXIT.CANNOT_WRITE, EXIT.LIMIT, EXIT.INTERNAL];

@@ -5,6 +5,7 @@ import Harness from './harness.js';
 import Metrics from './metrics.js';
 import PerPhi from './per-phi.js';
 import Simulate from './simulate.js';
+import View from './view.js';
 
 // oclif's explicit strategy: one import per command keeps start-up to the modules a run needs.
 export const COMMANDS = {
@@ -15,4 +16,5 @@ export const COMMANDS = {
   metrics: Metrics,
   'per-phi': PerPhi,
   simulate: Simulate,
+  view: View,
 };

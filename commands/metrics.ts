@@ -1,4 +1,5 @@
 import {Args, Command, Flags} from '@oclif/core';
+import {paintVerdict} from '../src/cli/colour.js';
 
 import {parseCommandLine, runCommand, shellQuote} from '../src/cli/common.js';
 import {parseNonNegative} from '../src/trace/errors.js';
@@ -8,9 +9,9 @@ export default class Metrics extends Command {
   static summary = 'Verify an evidence bundle, or recompute the comparison of a trace bundle.';
 
   static description = [
-    "With --verify: re-hashes every file against sha256.txt (and every sub-bundle against its own) and changes nothing; any bundle: harness, compare-traces, compare-images, a campaign of sub-bundles. A changed, missing or extra file is a verdict (exit 1). A folder without sha256.txt, or with an empty or malformed one, is bad input (exit 3): an empty manifest vouches for nothing.",
+    "With --verify: re-hashes every file against sha256.txt (and every sub-bundle against its own), re-draws every index.html from its metrics.json and compares the bytes, and changes nothing; any bundle: harness, compare-traces, compare-images, a campaign of sub-bundles. A changed, missing or extra file, or a page that is not what its metrics.json draws, is a verdict (exit 1). A folder without sha256.txt, or with an empty or malformed one, is bad input (exit 3): an empty manifest vouches for nothing.",
     '',
-    "Without --verify (trace-comparison bundles only): recomputes summary.md and metrics.json from the bundle's trace and reference (tolerance from env.json unless --tolerance/--atol are given), appends this command to commands.txt, refreshes env.json and rewrites sha256.txt. Each file is replaced atomically. Another kind of bundle is refused (exit 2).",
+    "Without --verify (trace-comparison bundles only): recomputes summary.md, metrics.json and index.html from the bundle's trace and reference (tolerance from env.json unless --tolerance/--atol are given), appends this command to commands.txt, refreshes env.json and rewrites sha256.txt. Each file is replaced atomically. Another kind of bundle is refused (exit 2).",
   ].join('\n');
 
   static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.LIMIT, EXIT.INTERNAL];
@@ -40,12 +41,16 @@ export default class Metrics extends Command {
         if (flags.json) {
           process.stdout.write(JSON.stringify({bundle: args.bundle, ...result}, null, 2) + '\n');
         } else if (result.ok) {
-          this.log(`OK: ${result.checked} files match ${result.manifests.length === 1 ? 'sha256.txt' : `${result.manifests.length} sha256.txt files`} in ${args.bundle}`);
+          const n = result.pages.length;
+          const pages = n === 0 ? '' : `; ${n === 1 ? 'index.html is' : `${n} index.html pages are`} what metrics.json draws`;
+          this.log(paintVerdict(`OK: ${result.checked} files match ${result.manifests.length === 1 ? 'sha256.txt' : `${result.manifests.length} sha256.txt files`} in ${args.bundle}${pages}`));
         } else {
-          this.log(`FAILED: ${args.bundle} does not match its sha256.txt`);
+          const hashes = result.changed.length + result.missing.length + result.extra.length > 0;
+          this.log(paintVerdict(`FAILED: ${args.bundle} ${hashes ? 'does not match its sha256.txt' : 'has a page that is not what its metrics.json draws'}`));
           for (const f of result.changed) this.log(`  changed: ${f}`);
           for (const f of result.missing) this.log(`  missing: ${f}`);
           for (const f of result.extra) this.log(`  extra:   ${f}`);
+          for (const f of result.stale_pages) this.log(`  not drawn from its metrics.json: ${f}`);
         }
         return result.ok ? EXIT.OK : EXIT.VERDICT;
       }

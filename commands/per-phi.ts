@@ -1,4 +1,5 @@
 import {Command, Flags} from '@oclif/core';
+import {colourOn, paintVerdict} from '../src/cli/colour.js';
 
 import {parseCommandLine, runCommand} from '../src/cli/common.js';
 import {fmtNum} from '../src/report/summary.js';
@@ -76,7 +77,9 @@ export default class PerPhi extends Command {
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
         const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padStart(widths[i]))).join('  ');
         this.log(line(header));
-        for (const r of rows) this.log(line(r));
+        const on = colourOn();
+        // colour after padding, so the escape codes never upset the column widths
+        for (const r of rows) this.log(line([...r.slice(0, -1), paintVerdict(r[r.length - 1], on)]));
         this.log(`first_divergent_step: ${result.first_divergent_step ?? 'null'}`);
       }
       return result.first_divergent_row === null ? EXIT.OK : EXIT.VERDICT;

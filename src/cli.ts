@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import {exitWhenDrained, guardStdout, reportFailure, setExitCode, strayWord} from './cli/common.js';
+import {takeColourFlag} from './cli/colour.js';
 import {runExpress} from './cli/express.js';
 import {UserError} from './engine/errors.js';
 import {installInterruptHandlers} from './io/interrupt.js';
@@ -16,7 +17,8 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   });
 }
 
-const argv = process.argv.slice(2);
+// --no-color is everyone's flag: taken out here, so no command parser sees it
+const argv = takeColourFlag(process.argv.slice(2));
 
 /** `nbparity help [COMMAND...]` is `nbparity [COMMAND...] --help`. */
 function helpArgv(words: string[]): string[] {

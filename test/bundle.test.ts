@@ -86,7 +86,7 @@ describe('bundles', function () {
     const r = await writeBundle(traceBundle(root, SPEC_TS, ['a warning the run printed']));
     expect(readdirSync(root)).to.deep.equal(['20251128T040506Z']);
     expect(r.dir).to.equal(join(root, '20251128T040506Z'));
-    expect(r.files).to.deep.equal(['commands.txt', 'env.json', 'metrics.json', REF_NAME, 'sha256.txt', 'summary.md', 'trace.log', 'warnings.txt']);
+    expect(r.files).to.deep.equal(['commands.txt', 'env.json', 'index.html', 'metrics.json', REF_NAME, 'sha256.txt', 'summary.md', 'trace.log', 'warnings.txt']);
     expect(readFileSync(join(r.dir, REF_NAME))).to.deep.equal(readFileSync(C_REF));
     expect(readFileSync(join(r.dir, 'trace.log'), 'utf8')).to.equal(SPEC_TS);
     expect(readFileSync(join(r.dir, 'commands.txt'), 'utf8')).to.equal(HARNESS + '\n');
@@ -260,7 +260,7 @@ describe('bundles', function () {
   it('metrics BUNDLE recomputes the comparison with another tolerance, keeping the warnings', async () => {
     const r = await writeBundle(traceBundle(join(tmp, 'reports'), SPEC_TS, ['kept']));
     const res = await regenerateBundle(r.dir, {tolerance: 0.5, command: 'nbparity metrics X --tolerance 0.5'});
-    expect(res.written).to.deep.equal(['metrics.json', 'summary.md', 'warnings.txt', 'commands.txt', 'env.json', 'sha256.txt']);
+    expect(res.written).to.deep.equal(['metrics.json', 'summary.md', 'warnings.txt', 'commands.txt', 'env.json', 'index.html', 'sha256.txt']);
     const m = JSON.parse(readFileSync(join(r.dir, 'metrics.json'), 'utf8'));
     expect(m.tolerance).to.equal(0.5);
     expect(m.warnings).to.deep.equal(['kept']);

@@ -3,14 +3,14 @@ import {chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFile
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createHash} from 'node:crypto';
-import {inflateSync} from 'node:zlib';
 import {runSimulate} from '../src/cli/simulate.js';
 import {UserError} from '../src/engine/errors.js';
 import {compareImagesEvidence, runCompareImages, type CompareImagesOptions, type ImageMetricsJson} from '../src/images/compare.js';
 import {openBundle, verifyBundle, type BundleTarget} from '../src/report/bundle.js';
 import {DEFAULT_THRESHOLDS, thresholdsFromCase, thresholdsFromFlags} from '../src/images/thresholds.js';
 import {validatorFor} from '../src/report/validate.js';
-import {crc32} from '../src/images/png.js';
+import {decode as decodePng} from 'fast-png';
+import {colourTable} from '../src/images/colour-maps.js';
 import {rewriteArgs} from '../src/impl/rewrite-args.js';
 import {caseFile} from './helpers/paths.js';
 import {inputsFolder, meta, removeFolder} from './helpers/workdir.js';
@@ -44,32 +44,11 @@ function truth(ref: Float32Array, test: Float32Array) {
 const close = (a: number, b: number, tol = 1e-9) => expect(Math.abs(a - b), `${a} vs ${b}`).to.be.at.most(tol * Math.max(1, Math.abs(b)));
 
 /** Signature, chunk CRCs, IHDR size/type, inflated IDAT length. */
-function checkPng(path: string, width: number, height: number, channels: number): void {
-  const b = readFileSync(path);
-  expect(b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'signature').to.equal(true);
-  let off = 8;
-  const types: string[] = [];
-  const idat: Buffer[] = [];
-  while (off < b.length) {
-    const len = b.readUInt32BE(off);
-    const type = b.subarray(off + 4, off + 8).toString('latin1');
-    const data = b.subarray(off + 8, off + 8 + len);
-    expect(b.readUInt32BE(off + 8 + len), `${type} CRC`).to.equal(crc32(b.subarray(off + 4, off + 8 + len)));
-    types.push(type);
-    if (type === 'IHDR') {
-      expect(data.readUInt32BE(0)).to.equal(width);
-      expect(data.readUInt32BE(4)).to.equal(height);
-      expect(data[8]).to.equal(8);
-      expect(data[9]).to.equal(channels === 1 ? 0 : 2);
-    }
-    if (type === 'IDAT') idat.push(data);
-    off += 12 + len;
-  }
-  expect(types[0]).to.equal('IHDR');
-  expect(types[types.length - 1]).to.equal('IEND');
-  const raw = inflateSync(Buffer.concat(idat));
-  expect(raw.length).to.equal(height * (1 + width * channels));
-  for (let y = 0; y < height; y++) expect(raw[y * (1 + width * channels)]).to.equal(0);
+/** A PNG that decodes (CRCs checked) to the given size, 8-bit RGB; returns its pixels. */
+function checkPng(path: string, width: number, height: number): Uint8Array {
+  const png = decodePng(readFileSync(path), {checkCrc: true});
+  expect([png.width, png.height, png.channels, png.depth], path).to.deep.equal([width, height, 3, 8]);
+  return png.data as Uint8Array;
 }
 
 /** The bundle's sha256.txt covers every other file, each hash right. */
@@ -123,10 +102,6 @@ describe('compare-images', function () {
     return join(dir, 'ours.bin');
   }
 
-  it('crc32 matches the standard check value', () => {
-    expect(crc32(Buffer.from('123456789'))).to.equal(0xcbf43926);
-  });
-
   it('c-parity simple_cubic against C: identical, exit 0, metrics equal an independent computation, a valid bundle', async () => {
     const ours = await render('simple_cubic', 'c-parity');
     const refPath = caseFile('simple_cubic', 'float.bin');
@@ -143,10 +118,17 @@ describe('compare-images', function () {
     expect(m.peaks.matched_fraction).to.equal(1);
     expect(r.bundleDir).to.match(/reports\/compare-images\/\d{8}T\d{6}Z(-\d+)?$/);
     const out = r.bundleDir;
-    expect(readdirSync(out).sort()).to.deep.equal(['commands.txt', 'diff.png', 'env.json', 'metrics.json', 'ref.png', 'sha256.txt', 'summary.md', 'test.png', 'warnings.txt']);
-    checkPng(join(out, 'ref.png'), 256, 256, 1);
-    checkPng(join(out, 'test.png'), 256, 256, 1);
-    checkPng(join(out, 'diff.png'), 256, 256, 3);
+    const pictures = ['ref', 'test', 'diff'].flatMap((r) => [`${r}.png`, `${r}-log.png`, `zoom-${r}.png`, `zoom-${r}-log.png`]);
+    expect(readdirSync(out).sort()).to.deep.equal(['commands.txt', 'env.json', 'index.html', 'metrics.json', 'sha256.txt', 'summary.md', 'warnings.txt', ...pictures].sort());
+    for (const r of ['ref', 'test', 'diff']) {
+      checkPng(join(out, `${r}.png`), 256, 256);
+      checkPng(join(out, `${r}-log.png`), 256, 256);
+      checkPng(join(out, `zoom-${r}.png`), 64, 64);
+    }
+    // identical images: the difference is the bottom of magma everywhere
+    const magma0 = [...colourTable('magma').subarray(0, 3)];
+    const diff = checkPng(join(out, 'diff.png'), 256, 256);
+    for (let i = 0; i < diff.length; i += 3) if (diff[i] !== magma0[0] || diff[i + 1] !== magma0[1] || diff[i + 2] !== magma0[2]) expect.fail(`diff.png pixel ${i / 3} is not magma's lowest colour`);
     checkShaList(out);
     const json = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(validatorFor('image-metrics.schema.json')(json)).to.equal(true);
@@ -348,7 +330,7 @@ console.error('fake stderr');`);
         expect(r.metrics.runner!.wall_seconds.c).to.be.a('number').above(0);
         expect(r.metrics.runner!.wall_seconds.ours).to.be.a('number').above(0);
         checkShaList(out);
-        checkPng(join(out, 'diff.png'), 200, 200, 3);
+        checkPng(join(out, 'diff.png'), 200, 200);
         // nothing written in the working folder besides the bundle
         expect(existsSync(join(dir, 'int.img')) || existsSync(join(dir, 'float.bin'))).to.equal(false);
       } finally {

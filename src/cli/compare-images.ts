@@ -2,6 +2,7 @@
 import {UserError} from '../engine/errors.js';
 import type {PhiMode} from '../engine/setup.js';
 import {runCompareImages, statusLine} from '../images/compare.js';
+import {paintVerdict} from './colour.js';
 import {thresholdsFromFlags} from '../images/thresholds.js';
 import {EXIT} from '../util/exit-codes.js';
 import {printFailure, shellQuote, warn} from './common.js';
@@ -71,7 +72,7 @@ export async function compareImagesCommand(flags: CompareImagesFlags, passthroug
   const m = r.metrics;
   if (flags.json) process.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
   else {
-    const lines = [`status: ${statusLine(m)}`];
+    const lines = [paintVerdict(`status: ${statusLine(m)}`)];
     const values: Record<string, unknown> = m.metrics ? {...m.metrics, peak_matched_fraction: m.metrics.peaks.matched_fraction, peak_mean_distance: m.metrics.peaks.mean_distance} : {};
     const keys = ['correlation', 'mse', 'rmse', 'max_abs_diff', 'max_rel_diff', 'identical_fraction', 'sum_ref', 'sum_test', 'sum_ratio', 'peak_matched_fraction', 'peak_mean_distance'];
     for (const k of keys) if (k in values) lines.push(`${k} = ${values[k]}`);

@@ -4,6 +4,7 @@ import {basename} from 'node:path';
 import {safeName, writeBundle, type BundleTarget} from '../report/bundle.js';
 import {buildMetrics, metricsText, validateMetrics} from '../report/metrics.js';
 import {verdictLines} from '../report/summary.js';
+import {paintVerdict} from './colour.js';
 import {traceComparisonRecord} from '../report/trace-evidence.js';
 import {compareTraceInputs, DEFAULT_RTOL, exitCodeOf, readTraceInput} from '../trace/compare.js';
 import {parseNonNegative} from '../trace/errors.js';
@@ -56,6 +57,7 @@ export async function compareTracesCommand(flags: CompareTracesFlags, commandLin
     process.stdout.write(metricsText(metrics));
   } else {
     const lines = verdictLines(comparison);
+    lines[0] = paintVerdict(lines[0]);
     if (bundleDir) lines.push(`bundle: ${bundleDir}`);
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
   }

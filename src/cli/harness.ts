@@ -1,5 +1,6 @@
 /** `harness`: trace one pixel (TRACE_TS), optionally judged against a reference, kept in a bundle. */
 import {basename} from 'node:path';
+import {paintVerdict} from './colour.js';
 
 import {UserError} from '../engine/errors.js';
 import {threadRaceWarning} from '../engine/threads.js';
@@ -135,7 +136,7 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
     }
   } else if (comparison) {
     const {verdictLines} = await import('../report/summary.js');
-    print(verdictLines(comparison).map((l) => `${l}\n`).join(''));
+    print(verdictLines(comparison).map((l, i) => `${i === 0 ? paintVerdict(l) : l}\n`).join(''));
     if (bundleDir) print(`bundle: ${bundleDir}\n`);
   } else if (bundleDir) print(`bundle: ${bundleDir}\n`);
   else if (!out) print(result.trace);

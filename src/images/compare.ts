@@ -14,10 +14,11 @@ import {decodeFloatImage} from '../io/floatimage.js';
 import {onInterrupt} from '../io/interrupt.js';
 import {writeBundle, type BundleRecord, type BundleTarget, type Bytes} from '../report/bundle.js';
 import {packageInfo} from '../trace/project.js';
+import {indexRenderer} from '../view/index.js';
 import {EXIT, type ExitCode} from '../util/exit-codes.js';
 import {loadImage} from './load.js';
 import {checkRoi, compareImages, fullRoi, type ImageMetrics, type Pixels, type Roi} from './metrics.js';
-import {diffHeatmapPng, previewPngs} from './previews.js';
+import {previews, type PreviewsJson} from './previews.js';
 import {runC} from '../impl/c-binary.js';
 import {rewriteArgs} from '../impl/rewrite-args.js';
 import {threadFinding, type ThreadFinding} from './openmp-finding.js';
@@ -82,7 +83,7 @@ export interface ImageMetricsJson {
   image: {width: number; height: number; roi: Roi; pixels: number} | null;
   metrics: {[K in keyof Omit<ImageMetrics, 'width' | 'height' | 'roi' | 'pixels'>]: ImageMetrics[K] extends number ? number | null : ImageMetrics[K]} | null;
   non_finite: Array<{image: string; count: number; first: {x: number; y: number}}> | null;
-  previews: {percentile: number; scale_max: number | null; diff_max: number | null} | null;
+  previews: PreviewsJson | null;
   runner: {c_bin: string; phi_mode: PhiMode; c_threads: number; args: string[]; c_exit_code: number | null; wall_seconds: {c: number | null; ours: number | null}} | null;
   /** known C behaviours that explain the differences (C-OPENMP-FIRSTPRIVATE) */
   attributions: ThreadFinding[];
@@ -143,7 +144,7 @@ function summaryOf(j: ImageMetricsJson): {head: string; body: string} {
       ['peak mean_distance (px)', m.peaks.mean_distance],
     ];
     for (const [k, v] of rows) body.push(`| ${k} | ${fmt(v)} |`);
-    body.push('', 'Previews: `ref.png`, `test.png` (linear, 0 to the preview percentile of both); `diff.png` (|test-ref| to its max).', '');
+    body.push('', `Previews (index.html shows them with colour bars): \`ref.png\`, \`test.png\` (viridis, linear from 0 to the preview percentile of both), \`diff.png\` (magma, |test-ref| to its max), each also \`-log\` (${j.previews?.log_decades ?? ''} decades) and \`zoom-*\` (full resolution around the largest difference).`, '');
   }
   body.push('Machine-readable: `metrics.json` (schemas/image-metrics.schema.json).', '');
   return {head: head.join('\n'), body: body.join('\n')};
@@ -249,6 +250,7 @@ export async function compareImagesEvidence(o: CompareImagesOptions): Promise<Im
       metrics: {schema: IMAGE_METRICS_SCHEMA, data: j as unknown as Record<string, unknown>},
       summary: summaryOf(j),
       warnings,
+      renderIndex: indexRenderer,
     };
     return {code, metrics: j, files, record};
   };
@@ -334,12 +336,9 @@ export async function compareImagesEvidence(o: CompareImagesOptions): Promise<Im
     peaks: m.peaks,
   };
   j.identical = isIdentical(m);
-  const pv = previewPngs(ref, test, width, height, o.percentile);
-  const heat = diffHeatmapPng(ref, test, width, height);
-  files['ref.png'] = pv.ref;
-  files['test.png'] = pv.test;
-  files['diff.png'] = heat.png;
-  j.previews = {percentile: o.percentile, scale_max: fin(pv.scaleMax), diff_max: fin(heat.maxAbs)};
+  const pv = previews(ref, test, width, height, {percentile: o.percentile, worst: m.max_abs_diff_at});
+  Object.assign(files, pv.files);
+  j.previews = pv.json;
   // differences only where C's OpenMP threads start their blocks: name the thread count
   const threads = await threadFinding(ref, test, width, height, o.argv.length > 0 ? {argv: o.argv, cwd, workers: o.workers} : undefined);
   if (threads) j.attributions.push(threads);

@@ -33,6 +33,9 @@ export interface PeakMatch {
   matched_fraction: number | null;
   /** mean Euclidean distance in pixels of the matched pairs (null when none matched) */
   mean_distance: number | null;
+  /** where the peaks are (x = fast, y = slow), brightest first, and whether each found a partner */
+  ref_list: Array<{x: number; y: number; matched: boolean}>;
+  test_list: Array<{x: number; y: number; matched: boolean}>;
 }
 
 export interface ImageMetrics {
@@ -119,9 +122,10 @@ export function findPeaks(img: Pixels, width: number, roi: Roi, o: PeakOptions):
 /** Greedy one-to-one matching, brightest reference peak first, within a 1-pixel (8-neighbour) gate. */
 export function matchPeaks(ref: Peak[], test: Peak[], o: PeakOptions): PeakMatch {
   const used = new Uint8Array(test.length);
+  const refMatched = new Uint8Array(ref.length);
   let matched = 0;
   let distSum = 0;
-  for (const r of ref) {
+  ref.forEach((r, i) => {
     let best = -1;
     let bestD = Infinity;
     for (let j = 0; j < test.length; j++) {
@@ -137,10 +141,11 @@ export function matchPeaks(ref: Peak[], test: Peak[], o: PeakOptions): PeakMatch
     }
     if (best >= 0) {
       used[best] = 1;
+      refMatched[i] = 1;
       matched++;
       distSum += bestD;
     }
-  }
+  });
   return {
     percentile: o.percentile,
     top: o.top,
@@ -149,6 +154,8 @@ export function matchPeaks(ref: Peak[], test: Peak[], o: PeakOptions): PeakMatch
     matched,
     matched_fraction: ref.length > 0 ? matched / ref.length : null,
     mean_distance: matched > 0 ? distSum / matched : null,
+    ref_list: ref.map((p, i) => ({x: p.x, y: p.y, matched: refMatched[i] === 1})),
+    test_list: test.map((p, j) => ({x: p.x, y: p.y, matched: used[j] === 1})),
   };
 }
 

@@ -81,8 +81,8 @@ export interface BundleRecord {
   summary: {head: string; body: string};
   /** every warning the run printed */
   warnings: readonly string[];
-  /** index.html from the finished folder (the view's renderer); none without it */
-  renderIndex?: (bundle: BundleView) => Bytes;
+  /** index.html from the finished folder (the view's renderer, src/view); none without it */
+  renderIndex?: (bundle: BundleView) => Bytes | Promise<Bytes>;
 }
 
 export type BundleTarget = {dir: string} | {root: string};
@@ -292,7 +292,7 @@ export class BundleBuilder {
     await w(ENV, `${JSON.stringify(env, null, 2)}\n`);
     if (record.renderIndex) {
       const files = await listFiles(this.path);
-      await w(INDEX, record.renderIndex({files, read: (rel) => readFileSync(join(this.path, checkRelative(rel)))}));
+      await w(INDEX, await record.renderIndex({files, read: (rel) => readFileSync(join(this.path, checkRelative(rel)))}));
     }
     await w(MANIFEST, await manifestText(this.path));
     if (!this.top) return {dir: this.path, name: basename(this.path), files: await listFiles(this.path)};
@@ -409,6 +409,12 @@ export interface VerifyResult {
   extra: string[];
   /** every sha256.txt checked, relative (the top one is "sha256.txt") */
   manifests: string[];
+  /** index.html pages re-drawn from their metrics.json (src/view) and compared, relative */
+  pages: string[];
+  /** those that differ from what their metrics.json draws */
+  stale_pages: string[];
+  /** index.html pages drawn by another view format: not re-drawn (their hashes are still checked) */
+  other_format_pages: string[];
 }
 
 // `\` first: sha256sum's escaped form for names with a backslash or a line break
@@ -458,7 +464,7 @@ export async function verifyBundle(dir: string): Promise<VerifyResult> {
   const all = await listFiles(dir);
   const manifests = all.filter((f) => f === MANIFEST || f.endsWith(`/${MANIFEST}`));
   if (!manifests.includes(MANIFEST)) throw new BundleError(`${dir}: no ${MANIFEST}, so not a bundle`);
-  const result: VerifyResult = {ok: true, checked: 0, changed: [], missing: [], extra: [], manifests};
+  const result: VerifyResult = {ok: true, checked: 0, changed: [], missing: [], extra: [], manifests, pages: [], stale_pages: [], other_format_pages: []};
   const hashes = new Map<string, string>();
   const hashOf = async (rel: string) => {
     let h = hashes.get(rel);
@@ -482,6 +488,34 @@ export async function verifyBundle(dir: string): Promise<VerifyResult> {
   result.changed = uniq(result.changed);
   result.missing = uniq(result.missing);
   result.extra = uniq(result.extra);
-  result.ok = result.changed.length + result.missing.length + result.extra.length === 0;
+  await checkPages(dir, all, result);
+  result.ok = result.changed.length + result.missing.length + result.extra.length + result.stale_pages.length === 0;
   return result;
+}
+
+/**
+ * The page check, beside the hashes: every index.html must be exactly what its metrics.json draws
+ * today, so a page cannot disagree with the numbers even when someone rewrites sha256.txt.
+ */
+async function checkPages(dir: string, all: readonly string[], result: VerifyResult): Promise<void> {
+  const pages = all.filter((f) => f === INDEX || f.endsWith(`/${INDEX}`));
+  if (pages.length === 0) return;
+  const view = await import('../view/index.js');
+  for (const p of pages) {
+    const base = p.slice(0, -INDEX.length);
+    const html = readInputFile(join(dir, p)).toString('utf8');
+    if (view.pageFormat(html) !== view.VIEW_FORMAT) {
+      result.other_format_pages.push(p);
+      continue;
+    }
+    result.pages.push(p);
+    let drawn: string | null = null;
+    try {
+      const metrics = JSON.parse(readInputFile(join(dir, base, METRICS)).toString('utf8')) as Record<string, unknown>;
+      drawn = await view.renderIndexFor(metrics, (rel) => readInputFile(join(dir, base, checkRelative(rel))));
+    } catch {
+      // no metrics.json, not JSON, or a picture it names is missing: the page is not what it draws
+    }
+    if (drawn !== html) result.stale_pages.push(p);
+  }
 }

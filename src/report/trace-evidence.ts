@@ -14,10 +14,12 @@ import {packageInfo} from '../trace/project.js';
 import {EXIT} from '../util/exit-codes.js';
 import {
   BundleError,
+  checkRelative,
   COMMANDS,
   commandsText,
   composeSummary,
   ENV,
+  INDEX,
   MANIFEST,
   manifestText,
   METRICS,
@@ -29,6 +31,7 @@ import {
   type BundleRecord,
 } from './bundle.js';
 import {buildMetrics, jsonNum, METRICS_SCHEMA, validateMetrics, type JsonNum, type MetricsJson} from './metrics.js';
+import {indexRenderer} from '../view/index.js';
 import {renderSummary} from './summary.js';
 import {assertValid} from './validate.js';
 
@@ -57,6 +60,7 @@ export function traceComparisonRecord(
     metrics: {schema: METRICS_SCHEMA, data: buildMetrics(c, o.now, o.warnings) as unknown as Record<string, unknown>},
     summary: renderSummary(c),
     warnings: o.warnings,
+    renderIndex: indexRenderer,
   };
 }
 
@@ -122,6 +126,7 @@ export function traceRecord(json: TraceJson, o: {commands: string[]; env: Record
       ].join('\n'),
     },
     warnings: json.warnings,
+    renderIndex: indexRenderer,
   };
 }
 
@@ -206,6 +211,8 @@ export async function regenerateBundle(dir: string, options: RegenerateOptions =
     first_divergence: comparison.first_divergence?.key ?? null,
   };
   await put(ENV, `${JSON.stringify(newEnv, null, 2)}\n`);
+  // the page shows metrics.json: drawn again from the new one
+  if (existsSync(join(dir, INDEX))) await put(INDEX, await indexRenderer({read: (rel) => readInputFile(join(dir, checkRelative(rel)))}));
   await put(MANIFEST, await manifestText(dir));
   return {dir, written, comparison};
 }

@@ -15,11 +15,9 @@ Output: one bundle ROOT/<UTC yyyymmddTHHMMSSZ>/ (--bundle, default reports/matri
 Sharding: --shard K/N runs the case runs whose sha256(case id, run name) falls in shard K of N (stable when cases are added elsewhere); "matrix merge SHARD... --bundle ROOT" combines the shard bundles.`;
   static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.EXTERNAL, EXIT.INTERNAL, EXIT.SIGINT, EXIT.SIGTERM];
   static examples = [
-    '<%= config.bin %> matrix --only simple_cubic,mosaic --bundle reports/matrix',
+    '<%= config.bin %> matrix --only simple_cubic,mosaic,usage_error --bundle evidence',
     '<%= config.bin %> matrix --cases traces/phi_osc_from_zero --phi-mode spec --json',
-    '<%= config.bin %> matrix --only "*_xtal" --impl "node test/fixtures/impl-nbparity.mjs {mode} {float} {trace} -- {args}"',
-    '<%= config.bin %> matrix --shard 1/3 --bundle reports/shards',
-    '<%= config.bin %> matrix --cases test/fixtures/matrix-cases.yaml --c-bin test/fixtures/fake-nanoBragg.mjs',
+    'for k in 1 2 3; do <%= config.bin %> matrix --only "s*" --shard $k/3 --bundle shards/$k; done',
   ];
   static flags = {
     cases: Flags.string({description: 'a case source: stored case name, case folder, folder of cases, or a YAML case list (repeatable; default: traces)', multiple: true, helpValue: 'SOURCE'}),

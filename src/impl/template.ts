@@ -11,11 +11,15 @@
  *             image run: nothing
  *   {slow} {fast}  the traced pixel's indices; in the image run a word made only of them is dropped
  *
- * The program runs in the case's private working folder (its input files linked there), with
+ * A word without placeholders that names an existing file relative to the folder nbparity runs in
+ * (the program, its script) is made absolute, since the program runs elsewhere: in the case's
+ * private working folder (its input files linked there), with
  * OMP_NUM_THREADS=1, through the one external-program runner (src/impl/c-binary.ts: own process
  * group, killed on timeout or on our SIGINT/SIGTERM). For a traced pixel its stdout is the trace:
  * `TRACE_PY:` lines (or `TRACE_C:`/`TRACE_TS:`), read by the trace parser.
  */
+import {existsSync} from 'node:fs';
+import {isAbsolute, resolve} from 'node:path';
 import {UserError} from '../engine/errors.js';
 import {EXIT} from '../util/exit-codes.js';
 import {runC, type CRunResult} from './c-binary.js';
@@ -30,8 +34,11 @@ export interface TemplateValues {
 }
 
 /** The template's words; a usage error for an empty template or an unknown placeholder. */
-export function parseTemplate(template: string): string[] {
-  const words = template.split(/\s+/).filter((w) => w !== '');
+export function parseTemplate(template: string, cwd = process.cwd()): string[] {
+  const words = template
+    .split(/\s+/)
+    .filter((w) => w !== '')
+    .map((w) => (!w.includes('{') && !isAbsolute(w) && w.includes('/') && existsSync(resolve(cwd, w)) ? resolve(cwd, w) : w));
   if (words.length === 0) throw new UserError('--impl: expected a command line template, got nothing', EXIT.USAGE);
   for (const w of words) {
     for (const m of w.matchAll(/\{[^}]*\}/g)) {

@@ -11,6 +11,8 @@
  */
 import {availableParallelism} from 'node:os';
 import {ProgressBar} from '../cli/progress.js';
+import {UserError} from '../engine/errors.js';
+import {EXIT} from '../util/exit-codes.js';
 import type {PhiMode} from '../engine/setup.js';
 import {openBundle, safeName, type BundleBuilder, type BundleResult, type BundleTarget} from '../report/bundle.js';
 import {packageInfo} from '../trace/project.js';
@@ -65,6 +67,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const plan = planCampaign(o.sources, o.only, o.shard);
+  const needsC = plan.all.find((e) => !e.spec.references.float && !e.spec.floatSha256 && e.spec.exitCode === 0);
+  if (needsC && !o.cBin) throw new UserError(`${needsC.spec.name} (${needsC.spec.origin}) has no stored reference image: give --c-bin PATH to run C for it`, EXIT.USAGE);
   const jobs = o.jobs ?? availableParallelism();
   const ctx: EntryContext = {modes: o.modes, cBin: o.cBin, impl: o.impl, timeoutSeconds: o.timeoutSeconds, tolerance: o.tolerance, slots: new Slots(jobs)};
   const pkg = packageInfo();

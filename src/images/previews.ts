@@ -1,5 +1,5 @@
 /** The previews of an image comparison: both images in grey, and a heat map of their difference (PNG). */
-import {percentileOf, type Pixels} from './metrics.js';
+import {lastInSortOrder, percentileOfValues, type Pixels} from './metrics.js';
 import {encodePng} from './png.js';
 
 /** 8-bit greyscale previews of both images, linear from 0 to the given percentile of their union. */
@@ -10,9 +10,8 @@ export function previewPngs(ref: Pixels, test: Pixels, width: number, height: nu
     union[i] = ref[i];
     union[n + i] = test[i];
   }
-  union.sort();
-  let top = percentileOf(union, percentile);
-  if (!(top > 0)) top = union[union.length - 1];
+  let top = percentileOfValues(union, percentile);
+  if (!(top > 0)) top = lastInSortOrder(union);
   const scaleMax = top > 0 ? top : 0;
   const grey = (img: Pixels): Buffer => {
     const px = new Uint8Array(n);

@@ -22,7 +22,7 @@ Sharding: --shard K/N runs the case runs whose sha256(case id, run name) falls i
   static flags = {
     cases: Flags.string({description: 'a case source: stored case name, case folder, folder of cases, or a YAML case list (repeatable; default: traces)', multiple: true, helpValue: 'SOURCE'}),
     'c-bin': Flags.string({description: 'the C nanoBragg, run live for cases without a stored reference (a YAML case list)', helpValue: 'PATH'}),
-    impl: Flags.string({description: 'an external implementation to test instead of the embedded engine (see the placeholders above)', helpValue: 'TEMPLATE'}),
+    impl: Flags.string({description: 'an external implementation to test instead of the embedded engine (placeholders: see the description)', helpValue: 'TEMPLATE'}),
     'phi-mode': Flags.string({description: 'the phi modes to run', options: ['spec', 'c-parity', 'both'], default: 'both'}),
     only: Flags.string({description: 'only the case runs matching these comma-separated patterns (* any text) on "<case>" or "<case>/<run>"', helpValue: 'PATTERN'}),
     shard: Flags.string({description: 'run shard K of N (1 <= K <= N)', helpValue: 'K/N'}),

@@ -86,7 +86,10 @@ function renderWorkers(argv: string[], cwd: string, slots: Slots): number {
 export async function runEntry(entry: MatrixEntry, ctx: EntryContext, part: BundleBuilder, rel: string, firstIndex: number): Promise<MatrixRow[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'nbparity-matrix-'));
   try {
-    const live = entry.spec.references.float || entry.spec.floatSha256 || entry.spec.exitCode !== 0 ? undefined : await liveC(entry, ctx, part, scratch);
+    const live =
+      entry.spec.references.float || entry.spec.floatSha256 || entry.spec.exitCode !== 0
+        ? undefined
+        : await liveC(entry, ctx, part, scratch).catch((e: unknown) => new RowFailure(`C reference: ${message(e)}`, e instanceof UserError ? e.exitCode : EXIT.EXTERNAL));
     const rows: MatrixRow[] = [];
     for (const [i, mode] of ctx.modes.entries()) {
       const t0 = process.hrtime.bigint();

@@ -17,7 +17,7 @@ import type {PhiMode} from '../engine/setup.js';
 import {openBundle, safeName, type BundleBuilder, type BundleResult, type BundleTarget} from '../report/bundle.js';
 import {packageInfo} from '../trace/project.js';
 import {runEntry, type EntryContext} from './run-entry.js';
-import {planCampaign, STORED} from './plan.js';
+import {planCampaign} from './plan.js';
 import type {Shard} from './shard.js';
 import {Slots} from './slots.js';
 import {matrixSummary} from './summary.js';
@@ -123,4 +123,3 @@ async function runPart(bundle: BundleBuilder, e: MatrixEntry, ctx: EntryContext,
   return rows;
 }
 
-export {STORED};

@@ -2,6 +2,8 @@ import Capture from './capture.js';
 import CompareImages from './compare-images.js';
 import CompareTraces from './compare-traces.js';
 import Harness from './harness.js';
+import Matrix from './matrix.js';
+import MatrixMerge from './matrix-merge.js';
 import Metrics from './metrics.js';
 import PerPhi from './per-phi.js';
 import Simulate from './simulate.js';
@@ -13,6 +15,8 @@ export const COMMANDS = {
   'compare-images': CompareImages,
   'compare-traces': CompareTraces,
   harness: Harness,
+  matrix: Matrix,
+  'matrix:merge': MatrixMerge,
   metrics: Metrics,
   'per-phi': PerPhi,
   simulate: Simulate,

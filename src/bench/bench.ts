@@ -5,7 +5,11 @@
  * best times and the median ratio of the pairs. A script, not a test.
  *
  * Options (environment): BENCH_WORKERS (default 2), BENCH_REPEAT (default 2), BENCH_CASES
- * (comma list, default supervisor,simple_cubic,mosaic).
+ * (comma list, default supervisor,simple_cubic,mosaic), BENCH_MATRIX=0 to skip the campaign.
+ *
+ * Last, `nbparity matrix` over every stored case (both phi modes, --jobs BENCH_WORKERS): one
+ * process instead of a start-up per call; wall and CPU time (user + system, GNU time) beside it,
+ * since a busy host stretches the wall time.
  */
 import {spawnSync} from 'node:child_process';
 import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
@@ -22,6 +26,8 @@ const cBin = process.env.NB_C_BIN;
 
 interface Timing {
   seconds: number;
+  /** user + system CPU seconds of the process and its children */
+  cpuSeconds: number;
   maxRssMb: number;
 }
 
@@ -31,11 +37,11 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   cpSync(join(root, 'traces', 'inputs'), dir, {recursive: true});
   try {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {cwd: dir, env, encoding: 'utf8'});
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], {cwd: dir, env, encoding: 'utf8', maxBuffer: 64 << 20});
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (r.error || r.status !== 0) throw new Error(`${cmd} failed: ${r.error?.message ?? r.stderr.slice(-300)}`);
-    const kb = Number(r.stderr.trim().split('\n').pop());
-    return {seconds, maxRssMb: kb / 1024};
+    const [user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    return {seconds, cpuSeconds: user + sys, maxRssMb: kb / 1024};
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
@@ -71,3 +77,7 @@ for (const name of cases) {
 const sup = JSON.parse(readFileSync(join(root, 'traces', 'supervisor', 'meta.json'), 'utf8')) as {args: string[]};
 const h = [0, 1, 2].map(() => timed('node', [cli, 'harness', '--pixel', '685', '1039', '--phi-mode', 'c-parity', '--', ...sup.args]));
 console.log(`harness supervisor pixel (685, 1039): best ${fmt(Math.min(...h.map((t) => t.seconds)))} s wall (Node start-up and scaled.hkl included)`);
+if (process.env.BENCH_MATRIX !== '0') {
+  const m = timed('node', [cli, 'matrix', '--jobs', String(workers), '--bundle', 'matrix']);
+  console.log(`matrix, every stored case in both modes (--jobs ${workers}): ${fmt(m.seconds)} s wall, ${fmt(m.cpuSeconds)} s CPU, peak ${fmt(m.maxRssMb, 0)} MB (target: 30 s wall on 2 cores)`);
+}

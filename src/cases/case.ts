@@ -33,6 +33,8 @@ export interface References {
 
 export interface Case {
   name: string;
+  /** a run of a case list (the port's YAML): the case's id and the run's name; `name` is `id/run` */
+  list?: {id: string; run: string};
   description?: string;
   /** where the case was read from: a case folder (its meta.json) or a case list file */
   origin: string;

@@ -2,9 +2,9 @@
  * The one way to get cases, whatever holds them. A source is named on the command line:
  *   - a stored case by name: `supervisor` is traces/supervisor/;
  *   - a case folder (as `capture` writes them) or its meta.json, by path;
- *   - a folder of case folders (traces/ itself): every case in it, by name order.
- * Each kind of source is one entry of SOURCES; a case list in another format (the port's YAML)
- * is one more entry there, returning the same Case objects.
+ *   - a folder of case folders (traces/ itself): every case in it, by name order;
+ *   - a case list in the PyTorch port's YAML format (src/cases/yaml-list.ts): every run in it.
+ * Each kind of source is one entry of SOURCES, returning the same Case objects.
  */
 import {existsSync, readdirSync, statSync, type Stats} from 'node:fs';
 import {basename, join, resolve} from 'node:path';
@@ -13,6 +13,7 @@ import {projectRoot} from '../trace/project.js';
 import {EXIT} from '../util/exit-codes.js';
 import type {Case} from './case.js';
 import {caseFromMeta, META_FILE, readMeta} from './meta.js';
+import {isCaseList, readCaseList} from './yaml-list.js';
 
 /** traces/: the stored cases, and their shared inputs folder. */
 export function storedCasesDir(): string {
@@ -70,6 +71,10 @@ const SOURCES: CaseSource[] = [
     accepts: (path, stat) => stat.isDirectory() && caseFolderNames(path).length > 0,
     read: (path) => caseFolderNames(path).map((name) => loadCaseFolder(join(path, name))),
   },
+  {
+    accepts: (path, stat) => stat.isFile() && isCaseList(path),
+    read: (path) => readCaseList(path),
+  },
 ];
 
 /** A name of a stored case rather than a path: no separator, no file extension. */
@@ -90,7 +95,7 @@ export function loadCases(spec: string, cwd = process.cwd()): Case[] {
     throw new UserError(`${spec}: no such case folder or file`, EXIT.BAD_INPUT);
   }
   const source = SOURCES.find((s) => s.accepts(path, stat));
-  if (!source) throw new UserError(`${spec}: not a case folder (no ${META_FILE}) nor a folder of cases`, EXIT.BAD_INPUT);
+  if (!source) throw new UserError(`${spec}: not a case folder (no ${META_FILE}), a folder of cases nor a case list (.yaml)`, EXIT.BAD_INPUT);
   return source.read(path);
 }
 

@@ -3,7 +3,11 @@ export class ProgressBar {
   private last = -1;
   private readonly start = Date.now();
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  /** `unit`: also show "done/total unit" and the time left at the rate so far */
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly unit?: string,
+  ) {}
 
   update(done: number, total: number): void {
     const pct = Math.floor((100 * done) / total);
@@ -11,8 +15,9 @@ export class ProgressBar {
     this.last = pct;
     const width = 30;
     const fill = Math.round((width * done) / total);
-    const secs = ((Date.now() - this.start) / 1000).toFixed(1);
-    this.stream.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct}% ${secs}s`);
+    const elapsed = (Date.now() - this.start) / 1000;
+    const counts = this.unit ? ` ${done}/${total} ${this.unit}${done > 0 && done < total ? `, ETA ${Math.ceil((elapsed * (total - done)) / done)}s` : ''}` : '';
+    this.stream.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct}% ${elapsed.toFixed(1)}s${counts}\x1b[K`);
   }
 
   done(): void {

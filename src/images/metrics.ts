@@ -82,6 +82,67 @@ export function percentileOf(sorted: Float64Array, p: number): number {
   return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
 }
 
+/** a < b in Float64Array.prototype.sort's order: NaN after every number. */
+const before = (a: number, b: number): boolean => a < b || (a === a && b !== b);
+
+/**
+ * The k-th smallest value (0-based) in sort order, as `values.sort()[k]`, in linear time (a
+ * frame of millions of pixels is not sorted for one percentile); reorders `values` so that every
+ * value after index k is not smaller. Three-way partitions, so that the many equal pixels of a
+ * detector image (zeros) cost nothing.
+ */
+function selectKth(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const x = a[lo];
+    const y = a[(lo + hi) >>> 1];
+    const z = a[hi];
+    // median of three as the pivot
+    const p = before(x, y) ? (before(y, z) ? y : before(x, z) ? z : x) : before(x, z) ? x : before(y, z) ? z : y;
+    let lt = lo;
+    let gt = hi;
+    let i = lo;
+    while (i <= gt) {
+      const v = a[i];
+      if (before(v, p)) {
+        a[i++] = a[lt];
+        a[lt++] = v;
+      } else if (before(p, v)) {
+        a[i] = a[gt];
+        a[gt--] = v;
+      } else i++;
+    }
+    if (k < lt) hi = lt - 1;
+    else if (k > gt) lo = gt + 1;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** percentileOf(values.sort(), p) without the sort (reorders `values`). */
+export function percentileOfValues(values: Float64Array, p: number): number {
+  if (values.length === 0) return NaN;
+  const pos = (Math.min(Math.max(p, 0), 100) / 100) * (values.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, values.length - 1);
+  const low = selectKth(values, lo);
+  let high = low;
+  if (hi > lo) {
+    // every value after lo is at least values[lo]: the next order statistic is their minimum
+    high = values[hi];
+    for (let i = hi + 1; i < values.length; i++) if (before(values[i], high)) high = values[i];
+  }
+  return low + (pos - lo) * (high - low);
+}
+
+/** The largest value in sort order (NaN if there is one), as `values.sort()` would end. */
+export function lastInSortOrder(values: Float64Array): number {
+  let m = values[0];
+  for (let i = 1; i < values.length; i++) if (before(m, values[i])) m = values[i];
+  return m;
+}
+
 export function roiValues(img: Pixels, width: number, roi: Roi): Float64Array {
   const w = roi.xmax - roi.xmin + 1;
   const out = new Float64Array(w * (roi.ymax - roi.ymin + 1));
@@ -92,8 +153,7 @@ export function roiValues(img: Pixels, width: number, roi: Roi): Float64Array {
 
 /** Local maxima (>= all 8 neighbours inside the ROI, > the percentile), brightest first, at most `top`. */
 export function findPeaks(img: Pixels, width: number, roi: Roi, o: PeakOptions): Peak[] {
-  const sorted = roiValues(img, width, roi).sort();
-  const threshold = percentileOf(sorted, o.percentile);
+  const threshold = percentileOfValues(roiValues(img, width, roi), o.percentile);
   const peaks: Peak[] = [];
   for (let y = roi.ymin; y <= roi.ymax; y++) {
     for (let x = roi.xmin; x <= roi.xmax; x++) {

@@ -9,7 +9,7 @@
 import {encode} from 'fast-png';
 
 import {colourTable, type ColourMapName} from './colour-maps.js';
-import {percentileOf, type Pixels} from './metrics.js';
+import {lastInSortOrder, percentileOfValues, type Pixels} from './metrics.js';
 
 /** the longest side of a whole-frame preview, in pixels */
 export const PREVIEW_MAX_SIDE = 512;
@@ -61,9 +61,8 @@ function whiteLevel(ref: Pixels, test: Pixels, n: number, percentile: number): n
     union[i] = clean(ref[i]);
     union[n + i] = clean(test[i]);
   }
-  union.sort();
-  const top = percentileOf(union, percentile);
-  return top > 0 ? top : Math.max(union[union.length - 1], 0);
+  const top = percentileOfValues(union, percentile);
+  return top > 0 ? top : Math.max(lastInSortOrder(union), 0);
 }
 
 /** Max-pool by `factor` (1: a copy). */

@@ -133,8 +133,20 @@ export interface GitInfo {
   dirty: boolean | null;
 }
 
-/** Commit and dirty flag of the nbparity checkout (read-only git calls; null outside a repository). */
+const gitInfoCache = new Map<string, GitInfo>();
+
+/**
+ * Commit and dirty flag of the nbparity checkout (read-only git calls; null outside a
+ * repository), asked once per process: a campaign finishes hundreds of sub-bundles, and two git
+ * processes for each were seconds of its time.
+ */
 export function gitInfo(cwd: string = projectRoot()): GitInfo {
+  let info = gitInfoCache.get(cwd);
+  if (!info) gitInfoCache.set(cwd, (info = askGit(cwd)));
+  return info;
+}
+
+function askGit(cwd: string): GitInfo {
   const run = (args: string[]) =>
     execFileSync('git', args, {cwd, env: {...process.env, GIT_OPTIONAL_LOCKS: '0'}, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8'}).trim();
   try {

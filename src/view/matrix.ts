@@ -6,13 +6,24 @@
 import {arr, diagnosticsBlock, footer, obj, str, verdictBox, warningsBlock, type Obj} from './common.js';
 import {badge, esc, num, section, table} from './html.js';
 
-/** A relative link to a sub-bundle's page; each path segment escaped. */
-function pageLink(bundle: string): string {
-  return `${bundle.split('/').map(encodeURIComponent).join('/')}/index.html`;
+/**
+ * A link to a sub-bundle's page, relative to this page's folder (`root`: where a case run's own page
+ * sits below the campaign; bundle paths in the rows are relative to the campaign); each segment escaped.
+ */
+function pageLink(bundle: string, root: string): string {
+  let rel = bundle;
+  if (root && bundle === root) rel = '.';
+  else if (root && bundle.startsWith(`${root}/`)) rel = bundle.slice(root.length + 1);
+  return `${rel.split('/').map(encodeURIComponent).join('/')}/index.html`;
+}
+
+function linked(text: string, bundle: unknown, root: string): string {
+  return typeof bundle === 'string' && bundle ? `<a href="${esc(pageLink(bundle, root))}">${text}</a>` : text;
 }
 
 export function matrixPage(m: Obj): {title: string; body: string} {
   const rows = arr(m.rows);
+  const root = typeof m.root === 'string' ? m.root : '';
   const totals = obj(m.totals);
   const errors = rows.filter((r) => r.status === 'error').length;
   const failed = (totals.failed as number) ?? rows.filter((r) => r.status === 'fail').length;
@@ -21,17 +32,17 @@ export function matrixPage(m: Obj): {title: string; body: string} {
   const cells = rows.map((r) => {
     const img = r.image ? obj(r.image) : null;
     const pixels = arr(r.pixels)
-      .map((p) => `${badge(str(p.verdict))} (${esc(num(p.slow))}, ${esc(num(p.fast))}) ${esc(p.mode ?? '')}${p.first_divergence ? ` first <code>${esc(p.first_divergence)}</code>` : ''}${p.attribution ? ` <span class="note">${esc(p.attribution)}</span>` : ''}`)
+      .map((p) => `${badge(str(p.verdict))} ${linked(`(${esc(num(p.slow))}, ${esc(num(p.fast))})`, p.bundle, root)} ${esc(p.mode ?? '')}${p.first_divergence ? ` first <code>${esc(p.first_divergence)}</code>` : ''}${p.attribution ? ` <span class="note">${esc(p.attribution)}</span>` : ''}`)
       .join('<br>');
     return {
       cls: r.status === 'pass' ? undefined : 'fail',
       cells: [
-        r.bundle ? `<a href="${esc(pageLink(str(r.bundle)))}">${esc(r.case)}</a>` : esc(r.case),
+        linked(esc(r.case), r.bundle, root),
         esc(r.run ?? ''),
         esc(r.mode ?? ''),
         badge(str(r.status)),
         esc(r.reason ?? ''),
-        img ? `${badge(str(img.status))} corr ${esc(num(img.corr))}, sum ratio ${esc(num(img.sum_ratio))}, max |diff| ${esc(num(img.max_abs))}, RMSE ${esc(num(img.rmse))}` : '',
+        img ? `${linked(badge(str(img.status)), img.bundle, root)} corr ${esc(num(img.corr))}, sum ratio ${esc(num(img.sum_ratio))}, max |diff| ${esc(num(img.max_abs))}, RMSE ${esc(num(img.rmse))}` : '',
         pixels,
       ],
     };

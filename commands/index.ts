@@ -1,6 +1,7 @@
 import Capture from './capture.js';
 import CompareImages from './compare-images.js';
 import CompareTraces from './compare-traces.js';
+import Explain from './explain.js';
 import Harness from './harness.js';
 import Metrics from './metrics.js';
 import PerPhi from './per-phi.js';
@@ -11,6 +12,7 @@ export const COMMANDS = {
   capture: Capture,
   'compare-images': CompareImages,
   'compare-traces': CompareTraces,
+  explain: Explain,
   harness: Harness,
   metrics: Metrics,
   'per-phi': PerPhi,

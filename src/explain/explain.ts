@@ -166,8 +166,14 @@ export function explainTraces(o: ExplainOptions): ExplainResult {
   candidates.push(...improving);
 
   if (!improving.some((c) => c.judgement.position === REMOVED || c.judgement.first === null)) {
-    // no single hypothesis explains everything: each of the best few on top of every other one
-    const seeds = [...improving].sort(better).slice(0, 3);
+    // no single hypothesis explains everything: each of the best few on top of every other one;
+    // a seed may leave the first divergence where it was yet make more keys agree (float32
+    // judged at a tolerance tighter than its round-off, say, until the other change is made)
+    const seeds = singles
+      .map((s) => s.c)
+      .filter((c) => isLater(c.judgement.position, before.position) || c.judgement.keysAgreeing > before.keysAgreeing)
+      .sort(better)
+      .slice(0, 3);
     const seen = new Set<string>();
     for (const seed of seeds) {
       for (const h of catalogue) {
@@ -177,7 +183,7 @@ export function explainTraces(o: ExplainOptions): ExplainResult {
           if (seen.has(id)) continue;
           seen.add(id);
           const c = tryVariant(v);
-          if (c && isLater(c.judgement.position, seed.judgement.position)) candidates.push(c);
+          if (c && isLater(c.judgement.position, seed.judgement.position) && isLater(c.judgement.position, before.position)) candidates.push(c);
         }
       }
     }

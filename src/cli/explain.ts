@@ -11,7 +11,8 @@ import {explainLines, explainMetrics, explainSummary} from '../explain/report.js
 import type {Variant} from '../explain/variant.js';
 import {safeName, writeBundle, type BundleTarget} from '../report/bundle.js';
 import {METRICS_SCHEMA, metricsText, validateMetrics} from '../report/metrics.js';
-import {DEFAULT_RTOL, readTraceInput} from '../trace/compare.js';
+import {verdictLines} from '../report/summary.js';
+import {DEFAULT_RTOL, exitCodeOf, readTraceInput} from '../trace/compare.js';
 import {parseNonNegative, TraceInputError} from '../trace/errors.js';
 import type {Prefix} from '../trace/parse.js';
 import {EXIT} from '../util/exit-codes.js';
@@ -35,7 +36,11 @@ export interface ExplainFlags {
 }
 
 /** Runs the analysis; `command` names the command line (bundles record it). Returns the exit code. */
-export async function runExplain(flags: ExplainFlags, passthrough: string[], command: string): Promise<number> {
+/**
+ * `verdict`: explain's own (the keys the test prints decide) or, when compare-traces runs the
+ * analysis, compare-traces' (a key the test lacks is a divergence too).
+ */
+export async function runExplain(flags: ExplainFlags, passthrough: string[], command: string, o: {verdict: 'explain' | 'compare-traces'} = {verdict: 'explain'}): Promise<number> {
   if (flags.config && passthrough.length) throw new UserError('give either --config or nanoBragg arguments after --, not both', EXIT.USAGE);
   if (!flags.config && passthrough.length === 0) throw new UserError('explain needs the run\'s nanoBragg arguments: --config CASE or -- <nanoBragg args>', EXIT.USAGE);
   if (flags.pixel && flags.pixel.length !== 2) throw new UserError('--pixel takes two integers: slow fast', EXIT.USAGE);
@@ -137,10 +142,11 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
     validateMetrics(metrics);
     process.stdout.write(metricsText(metrics));
   } else {
-    const lines = explainLines(result);
+    const lines = explainLines(result, o.verdict === 'compare-traces' ? verdictLines(result.comparison) : undefined);
     if (bundleDir) lines.push(`bundle: ${bundleDir}`);
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
   }
   if (result.diagnostics.some((d) => d.code === 'PIXEL-MISMATCH')) return EXIT.IDENTITY;
+  if (o.verdict === 'compare-traces') return exitCodeOf(result.comparison);
   return result.before.first ? EXIT.VERDICT : EXIT.OK;
 }

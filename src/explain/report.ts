@@ -28,15 +28,11 @@ function verdict(r: ExplainResult): string {
   return `the test first leaves the reference at ${b.key} (occurrence ${b.occurrence}, stage ${b.stage}, ${b.status}; rel Δ ${fmtNum(b.rel_delta)})`;
 }
 
-/** The plain lines a terminal shows: diagnostics, verdict, ranked hypotheses with their commands. */
-export function explainLines(r: ExplainResult): string[] {
-  const lines = [...diagnosticLines(r), `${r.before.first ? 'DIVERGENCE' : 'PASS'}: ${verdict(r)}`];
-  if (!r.before.first) return lines;
-  if (r.explanations.length === 0) {
-    lines.push(`no hypothesis of schemas/hypotheses.json moves the first divergence (${r.evaluations} engine evaluations)`);
-    return lines;
-  }
-  lines.push(`hypotheses, best first (${r.evaluations} engine evaluations):`);
+/** The ranked hypotheses with their commands, for a terminal. */
+export function hypothesisLines(r: ExplainResult): string[] {
+  if (!r.before.first) return [];
+  if (r.explanations.length === 0) return [`no hypothesis of schemas/hypotheses.json moves the first divergence (${r.evaluations} engine evaluations)`];
+  const lines = [`hypotheses, best first (${r.evaluations} engine evaluations):`];
   for (const e of r.explanations) {
     const after = e.first_divergence_after === null ? 'removes the divergence' : `moves the first divergence to ${e.first_divergence_after}`;
     lines.push(`  ${e.rank}. ${e.hypotheses.join(' + ')}: ${e.title}`);
@@ -44,6 +40,11 @@ export function explainLines(r: ExplainResult): string[] {
     lines.push(`     confirm: ${e.command}`);
   }
   return lines;
+}
+
+/** The plain lines a terminal shows: diagnostics, verdict (explain's unless given), ranked hypotheses. */
+export function explainLines(r: ExplainResult, verdictLines?: string[]): string[] {
+  return [...diagnosticLines(r), ...(verdictLines ?? [`${r.before.first ? 'DIVERGENCE' : 'PASS'}: ${verdict(r)}`]), ...hypothesisLines(r)];
 }
 
 /** summary.md: title, diagnostics (a pixel mismatch first), the Explanation section, then the comparison. */

@@ -83,6 +83,8 @@ function better(a: Candidate, b: Candidate): number {
   return b.judgement.keysAgreeing - a.judgement.keysAgreeing || a.variant.ids.length - b.variant.ids.length;
 }
 
+const combinationKey = (v: Variant) => [...v.details].sort().join('\n');
+
 /** Thread counts at which this pixel starts its C thread block from the unrotated cell (the smallest is enough). */
 function threadCountsFor(sim: Simulation, pixel: {slow: number; fast: number}): number[] {
   const engine = new PixelEngine(sim);
@@ -174,12 +176,13 @@ export function explainTraces(o: ExplainOptions): ExplainResult {
       .filter((c) => isLater(c.judgement.position, before.position) || c.judgement.keysAgreeing > before.keysAgreeing)
       .sort(better)
       .slice(0, 3);
-    const seen = new Set<string>();
+    const seen = new Set<string>(seeds.map((c) => combinationKey(c.variant)));
     for (const seed of seeds) {
       for (const h of catalogue) {
         if (seed.variant.ids.includes(h.id)) continue;
         for (const v of variantsOf(h, seed.variant, ctx)) {
-          const id = [...v.ids].sort().join('+') + v.details.join('|');
+          // A on top of B is B on top of A
+          const id = combinationKey(v);
           if (seen.has(id)) continue;
           seen.add(id);
           const c = tryVariant(v);

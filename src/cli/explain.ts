@@ -54,7 +54,9 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
     try {
       return readTraceInput(path);
     } catch (e) {
+      // name the flag: "--c: c.log is empty"
       if (e instanceof TraceInputError) throw new TraceInputError(`${flag}: ${e.message}`, e.exitCode);
+      if (e instanceof UserError) throw new UserError(`${flag}: ${e.message}`, e.exitCode);
       throw e;
     }
   };

@@ -11,7 +11,7 @@ export default class Explain extends Command {
     '',
     'Trace-quality diagnostics come first (a pixel mismatch before anything else; values with too few digits for the tolerance; a test without per-phi or set-up lines, in one sentence; I_pixel_final against the product of its own scaling keys; no pixel identity), then the hypotheses ranked by how far down the pipeline (schemas/trace-keys.json) they move the first divergence, or whether they remove it, each with the keys it makes agree, its tolerance and the harness command line that confirms it. Keys the test does not print are not judged.',
     '',
-    'The run\'s arguments come from --config CASE or follow "--" (input files relative to the working folder). The pixel is the one the traces state, or --pixel. --out DIR / --bundle ROOT keep the evidence (summary.md with an "Explanation" section, metrics.json with diagnostics and explanations); --json prints metrics.json.',
+    'The run\'s arguments come from --config CASE or follow "--" (input files relative to the working folder). The pixel is the one the traces state, or --pixel. --py-phi FILE adds the per-phi lines the port writes apart (its JSON: per_phi_entries, pixel {slow, fast}, dtype): they are judged when the test trace has none, its pixel counts as the pixel of the test, and dtype float32 is taken as evidence of float32. --out DIR / --bundle ROOT keep the evidence (summary.md with an "Explanation" section, metrics.json with diagnostics and explanations); --json prints metrics.json.',
     '',
     'Exit 0 when the test equals the reference on every key it prints, 1 when it diverges (explained or not), 4 when the traces state different pixels.',
   ].join('\n');
@@ -28,6 +28,7 @@ export default class Explain extends Command {
   static flags = {
     c: Flags.string({aliases: ['ref'], required: true, description: 'reference trace (normally TRACE_C); alias --ref', helpValue: 'REF'}),
     py: Flags.string({aliases: ['test'], required: true, description: 'trace under test (TRACE_PY or TRACE_TS); alias --test', helpValue: 'TEST'}),
+    'py-phi': Flags.string({description: 'the test\'s per-phi lines as the port writes them apart (its JSON with per_phi_entries, pixel and dtype, or a CSV/TSV/trace): used when the test trace has none', helpValue: 'FILE'}),
     config: Flags.string({description: 'the run\'s nanoBragg arguments from a case: a stored case name (traces/<name>/) or a case folder path', helpValue: 'CASE'}),
     pixel: Flags.integer({multiple: true, description: 'slow then fast pixel index (default: the pixel the traces state)'}),
     out: Flags.string({description: 'keep the evidence as a bundle in exactly this folder (must not exist, or be empty)', helpValue: 'DIR', exclusive: ['bundle']}),

@@ -78,6 +78,26 @@ describe('explain (command line)', function () {
     expect(r.stdout).to.match(/1\. PHI-MODE-SPEC/);
   });
 
+  it('--py-phi: the per-phi JSON the port writes apart stands for the trace\'s missing per-phi lines; its pixel is checked', () => {
+    const text = readFileSync(SPEC, 'utf8');
+    const trace = join(tmp, 'trace_py.log');
+    writeFileSync(trace, text.split('\n').filter((l) => !/_PHI /.test(l) && !l.startsWith('TRACE_CONFIG')).join('\n'));
+    const rows = parseTrace(text).phi.map((r) => ({phi_tic: r.phi_tic, phi_deg: r.phi_deg, k_frac: r.k_frac, F_latt_b: r.F_latt_b, F_latt: r.F_latt}));
+    const json = (pixel: {slow: number; fast: number}) => {
+      const file = join(tmp, `phi_${pixel.slow}.json`);
+      writeFileSync(file, JSON.stringify({pixel, dtype: 'float64', per_phi_entries: rows}));
+      return file;
+    };
+    const ok = run('explain', '--c', C_REF, '--py', trace, '--py-phi', json({slow: 685, fast: 1039}), '--config', 'supervisor', '--json');
+    const m = JSON.parse(ok.stdout);
+    expect(m.per_phi.rows.length).to.equal(rows.length);
+    expect(m.diagnostics.map((d: {code: string}) => d.code)).to.not.include('NO-PIXEL-IDENTITY');
+    expect(m.explanations[0].hypotheses).to.deep.equal(['PHI-MODE-SPEC']);
+    const bad = run('explain', '--c', C_REF, '--py', trace, '--py-phi', json({slow: 1039, fast: 685}), '--config', 'supervisor');
+    expect(bad.code).to.equal(4);
+    expect(bad.stdout.split('\n')[0]).to.match(/^ERROR PIXEL-MISMATCH: the test's per-phi table/);
+  });
+
   it('usage: no arguments for the engine, both --config and --, a stray --pixel (exit 2)', () => {
     expect(run('explain', '--c', C_REF, '--py', SPEC).code).to.equal(2);
     expect(run('explain', '--c', C_REF, '--py', SPEC, '--config', 'supervisor', '--', '-N', '5').code).to.equal(2);

@@ -21,6 +21,7 @@ import {shellQuote} from './common.js';
 export interface ExplainFlags {
   c: string;
   py: string;
+  'py-phi'?: string;
   config?: string;
   pixel?: number[];
   out?: string;
@@ -62,6 +63,7 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
   };
   const ref = named('--c', flags.c);
   const test = named('--py', flags.py);
+  const testPhi = flags['py-phi'] ? await loadNamedPhiTable(flags['py-phi']) : undefined;
 
   const {openConfig} = await import('./config.js');
   const run = flags.config ? await openConfig(flags.config, phiMode) : undefined;
@@ -87,6 +89,7 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
     result = explainTraces({
       ref,
       test,
+      testPhi,
       refPrefix: flags['ref-prefix'] as Prefix | undefined,
       testPrefix: flags['test-prefix'] as Prefix | undefined,
       argv,
@@ -151,4 +154,14 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
   if (result.diagnostics.some((d) => d.code === 'PIXEL-MISMATCH')) return EXIT.IDENTITY;
   if (o.verdict === 'compare-traces') return exitCodeOf(result.comparison);
   return result.before.first ? EXIT.VERDICT : EXIT.OK;
+}
+
+async function loadNamedPhiTable(path: string) {
+  const {loadPhiTable} = await import('../trace/perphi.js');
+  try {
+    return loadPhiTable(path);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`--py-phi: ${e.message}`, e.exitCode);
+    throw e;
+  }
 }

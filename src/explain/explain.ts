@@ -11,7 +11,8 @@ import type {PhiMode, Simulation} from '../engine/setup.js';
 import {blockStartRow} from '../engine/threads.js';
 import {EXIT} from '../util/exit-codes.js';
 import {compareParsedTraces, type KeyComparison, type TraceComparison, type TraceInput} from '../trace/compare.js';
-import {parseTrace, type Prefix} from '../trace/parse.js';
+import {parseTrace, type ParsedTrace, type Prefix} from '../trace/parse.js';
+import type {PhiTable} from '../trace/perphi.js';
 import {loadHypotheses, type HypothesisEntry} from './catalogue.js';
 import {coverageDiagnostics, consistencyDiagnostics, digitDiagnostics, pixelDiagnostics, type Diagnostic} from './diagnostics.js';
 import {compareForJudging, Evaluator, isLater, judge, REMOVED, type Judgement} from './evaluate.js';
@@ -39,6 +40,8 @@ export interface ExplainOptions {
   /** the run's nanoBragg arguments and the folder its inputs are read from */
   argv: string[];
   cwd: string;
+  /** the port's per-phi table (its JSON), when its main trace has no per-phi lines of its own */
+  testPhi?: PhiTable;
   /** the pixel to explain (default: the one the traces state) */
   pixel?: {slow: number; fast: number};
   rtol: number;
@@ -97,14 +100,28 @@ function threadCountsFor(sim: Simulation, pixel: {slow: number; fast: number}): 
   return [];
 }
 
+/**
+ * The port writes its per-phi lines to a JSON of their own (with its pixel): they stand for the
+ * test trace's per-phi lines when it has none, and its pixel for the trace's when it states none.
+ */
+function withPhiTable(test: ParsedTrace, table: PhiTable | undefined): ParsedTrace {
+  if (!table) return test;
+  const phi = test.phi.length > 0 ? test.phi : table.rows;
+  const pixel = test.pixel ?? table.pixel;
+  return {...test, phi, pixel, counts: {...test.counts, phi: phi.length}};
+}
+
 export function explainTraces(o: ExplainOptions): ExplainResult {
   const ref = parseTrace(o.ref.text, {source: o.ref.path, prefix: o.refPrefix});
-  const test = parseTrace(o.test.text, {source: o.test.path, prefix: o.testPrefix});
+  const test = withPhiTable(parseTrace(o.test.text, {source: o.test.path, prefix: o.testPrefix}), o.testPhi);
   const pixel = o.pixel ?? ref.pixel ?? test.pixel;
   if (!pixel) throw new UserError('neither trace states its pixel (no TRACE_CONFIG line): give --pixel SLOW FAST', EXIT.USAGE);
 
   const diagnostics: Diagnostic[] = [
     ...pixelDiagnostics(ref, test, pixel),
+    ...(o.testPhi?.pixel && (o.testPhi.pixel.slow !== pixel.slow || o.testPhi.pixel.fast !== pixel.fast)
+      ? [{code: 'PIXEL-MISMATCH', severity: 'error' as const, message: `the test's per-phi table ${o.testPhi.source} states pixel slow ${o.testPhi.pixel.slow}, fast ${o.testPhi.pixel.fast}, but the pixel explained is slow ${pixel.slow}, fast ${pixel.fast}`}]
+      : []),
     ...coverageDiagnostics(ref, test),
     ...digitDiagnostics(ref, test, o.rtol),
     ...consistencyDiagnostics(ref, 'the reference', o.rtol),
@@ -140,7 +157,7 @@ export function explainTraces(o: ExplainOptions): ExplainResult {
   const ctx: TransformContext = {
     sim: base.sim,
     before: comparison,
-    float32Evidence: float32Evidence(test, comparison),
+    float32Evidence: o.testPhi?.dtype === 'float32' || float32Evidence(test, comparison),
     threadCounts: () => (threadCounts ??= threadCountsFor(base.sim, pixel)),
   };
   const catalogue = loadHypotheses();

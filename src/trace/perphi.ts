@@ -27,6 +27,8 @@ export interface PhiTable {
   sha256?: string;
   /** the pixel the table states (a trace's TRACE_CONFIG line, the port's JSON `pixel`), else null */
   pixel: {slow: number; fast: number} | null;
+  /** the precision the port's JSON states (`dtype`, e.g. "float32"), else null */
+  dtype?: string | null;
 }
 
 function groupRows(rows: Omit<PhiRow, 'index' | 'group'>[]): PhiRow[] {
@@ -104,7 +106,7 @@ export function phiTableFromText(text: string, name: string, options: ParseOptio
     // the port's trace harness writes {pixel: {slow, fast}, dtype, per_phi_entries: [...]}
     const list = Array.isArray(data) ? data : (obj?.per_phi_entries ?? obj?.traces ?? obj?.rows ?? obj?.per_phi);
     if (!Array.isArray(list)) throw new TraceInputError(`${name}: JSON per-phi table must be an array or hold one under per_phi_entries/traces/rows/per_phi`);
-    return {source: name, format, rows: rowsFromRecords(list as Array<Record<string, unknown>>, name), pixel: jsonPixel(obj?.pixel)};
+    return {source: name, format, rows: rowsFromRecords(list as Array<Record<string, unknown>>, name), pixel: jsonPixel(obj?.pixel), dtype: typeof obj?.dtype === 'string' ? obj.dtype : null};
   }
   let records: Array<Record<string, string>>;
   try {

@@ -95,7 +95,7 @@ describe('explain (command line)', function () {
     expect(m.explanations[0].hypotheses).to.deep.equal(['PHI-MODE-SPEC']);
     const bad = run('explain', '--c', C_REF, '--py', trace, '--py-phi', json({slow: 1039, fast: 685}), '--config', 'supervisor');
     expect(bad.code).to.equal(4);
-    expect(bad.stdout.split('\n')[0]).to.match(/^ERROR PIXEL-MISMATCH: the test's per-phi table/);
+    expect(bad.stdout.split('\n')[0]).to.match(/^ERROR PIXEL-MISMATCH: the test states pixel slow 1039, fast 685/);
   });
 
   it('usage: no arguments for the engine, both --config and --, a stray --pixel (exit 2)', () => {

@@ -113,13 +113,15 @@ function withPhiTable(test: ParsedTrace, table: PhiTable | undefined): ParsedTra
 
 export function explainTraces(o: ExplainOptions): ExplainResult {
   const ref = parseTrace(o.ref.text, {source: o.ref.path, prefix: o.refPrefix});
-  const test = withPhiTable(parseTrace(o.test.text, {source: o.test.path, prefix: o.testPrefix}), o.testPhi);
+  const ownTest = parseTrace(o.test.text, {source: o.test.path, prefix: o.testPrefix});
+  const test = withPhiTable(ownTest, o.testPhi);
   const pixel = o.pixel ?? ref.pixel ?? test.pixel;
   if (!pixel) throw new UserError('neither trace states its pixel (no TRACE_CONFIG line): give --pixel SLOW FAST', EXIT.USAGE);
 
   const diagnostics: Diagnostic[] = [
     ...pixelDiagnostics(ref, test, pixel),
-    ...(o.testPhi?.pixel && (o.testPhi.pixel.slow !== pixel.slow || o.testPhi.pixel.fast !== pixel.fast)
+    // the table's pixel stands for the trace's when the trace states none (said above, then)
+    ...(ownTest.pixel && o.testPhi?.pixel && (o.testPhi.pixel.slow !== pixel.slow || o.testPhi.pixel.fast !== pixel.fast)
       ? [{code: 'PIXEL-MISMATCH', severity: 'error' as const, message: `the test's per-phi table ${o.testPhi.source} states pixel slow ${o.testPhi.pixel.slow}, fast ${o.testPhi.pixel.fast}, but the pixel explained is slow ${pixel.slow}, fast ${pixel.fast}`}]
       : []),
     ...coverageDiagnostics(ref, test),

@@ -136,6 +136,15 @@ describe('explain names the deliberate change as the top hypothesis', function (
     expect(r.explanations[0].tolerance).to.be.greaterThan(1e-6);
   });
 
+  it('float32 widened to double and printed with 15 digits is recognised too', async () => {
+    const test = float32Trace(await portTrace('simple_cubic', [100, 150]), Ns('simple_cubic'), 15);
+    expect(float32PrintShare(parseTrace(test)).share).to.equal(1);
+    expect(float32PrintShare(parseTrace(await portTrace('simple_cubic', [100, 150]))).share, 'a float64 trace').to.be.lessThan(0.1);
+    const r = await explain({case: 'simple_cubic', ref: 'trace_s100_f150.log', test});
+    expect(top(r)).to.deep.equal(['FLOAT32']);
+    removes(r);
+  });
+
   it('a float64 trace printed with all digits is not taken for float32', async () => {
     const test = await portTrace('simple_cubic', [150, 100]);
     const r = await explain({case: 'simple_cubic', ref: 'trace_s100_f150.log', test});

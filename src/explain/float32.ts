@@ -2,10 +2,10 @@
  * The float32 hypothesis: recognising a test that computes in float32, and judging it at the
  * precision float32 can reach.
  *
- * Recognition: its numbers are what a float32 prints with 9 significant digits (each printed
- * value is the 9-digit form of a float32, which a float64 printed with 9 digits almost never
- * is), or the keys before the first amplifying step differ from C by float32 round-off only
- * (more than 9-digit printing explains, at most a few float32 ulps).
+ * Recognition: its numbers are what a float32 prints (each printed value is the 9-digit form of a
+ * float32, which a float64 printed with 9 digits almost never is, or a float32 widened to double
+ * and printed with all its digits), or the keys before the first amplifying step differ from C
+ * by float32 round-off only (more than 9-digit printing explains, at most a few float32 ulps).
  *
  * Judging: keys before the lattice transform get a few float32 ulps. The lattice transform
  * sincg(pi h, N) = sin(N pi h)/sin(pi h) amplifies an error dh of the fractional Miller index
@@ -31,12 +31,16 @@ export function significantDigits(token: string): number {
   return digits.length;
 }
 
-/** true when `token` is the 9-significant-digit form of a float32 */
-function isFloat32Print(token: string): boolean {
+/**
+ * true when `token` is how a float32 prints: its 9-digit form, or a float32 widened to double and
+ * printed with more digits (`%.15g` of a float32 tensor)
+ */
+export function isFloat32Print(token: string): boolean {
   const v = Number(token);
   if (!Number.isFinite(v) || v === 0 || Number.isInteger(v)) return false;
-  if (significantDigits(token) > 9) return false;
-  return Number(Math.fround(v).toPrecision(9)) === v;
+  const digits = significantDigits(token);
+  if (digits > 17) return false;
+  return Number(Math.fround(v).toPrecision(Math.max(digits, 9))) === v;
 }
 
 function numericTokens(trace: ParsedTrace): string[] {

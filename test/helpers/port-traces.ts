@@ -30,7 +30,8 @@ export function withoutPhiLines(text: string): string {
 }
 
 const f32 = Math.fround;
-const print9 = (x: number) => (Number.isFinite(x) ? String(Number(f32(x).toPrecision(9))) : String(x));
+/** a float32 as a port prints it: 9 significant digits, or widened to double with 15 (`%.15g`) */
+const printF32 = (x: number, digits: 9 | 15) => (Number.isFinite(x) ? String(Number(f32(x).toPrecision(digits))) : String(x));
 
 function sincg(x: number, n: number): number {
   return Math.abs(Math.sin(x)) < 1e-300 ? n : Math.sin(n * x) / Math.sin(x);
@@ -40,9 +41,10 @@ function sincg(x: number, n: number): number {
  * What a float32 port of a one-source, one-phi-step, one-domain run prints: hkl_frac as a
  * float32 dot product of the float32 scattering vector and cell vectors, F_latt_a/b/c and F_latt
  * from it, the intensities rescaled by the changed sum of F_cell^2 F_latt^2, and every per-pixel
- * value rounded to float32 and printed with 9 significant digits.
+ * value rounded to float32 and printed with 9 significant digits (or widened to double, with 15).
  */
-export function float32Trace(text: string, N: [number, number, number]): string {
+export function float32Trace(text: string, N: [number, number, number], digits: 9 | 15 = 9): string {
+  const print = (x: number) => printF32(x, digits);
   const lines = text.split('\n');
   const values = (l: string) => l.trim().split(/\s+/).slice(2).map(Number);
   let S: number[] = [];
@@ -105,7 +107,7 @@ export function float32Trace(text: string, N: [number, number, number]): string 
       if (key === 'F_latt_c') v = [fl32[occ * 4 + 2]];
       if (key === 'F_latt') v = [fl32[occ++ * 4 + 3]];
       if (key === 'I_before_scaling' || key === 'I_pixel_final' || key === 'floatimage_accumulated') v = [v[0] * ratio];
-      out.push(`${m[1]}${key} ${v.map(print9).join(' ')}`);
+      out.push(`${m[1]}${key} ${v.map(print).join(' ')}`);
       continue;
     }
     const p = /^TRACE_PY_PHI (.*)$/.exec(l);
@@ -113,7 +115,7 @@ export function float32Trace(text: string, N: [number, number, number]): string 
       const i = phiOcc++;
       const fields = p[1].split(/\s+/).map((f) => f.split('='));
       const set: Record<string, number> = {F_latt_b: fl32[i * 4 + 1], F_latt: fl32[i * 4 + 3]};
-      out.push(`TRACE_PY_PHI ${fields.map(([k, v]) => `${k}=${k === 'phi_tic' ? v : print9(set[k] ?? Number(v))}`).join(' ')}`);
+      out.push(`TRACE_PY_PHI ${fields.map(([k, v]) => `${k}=${k === 'phi_tic' ? v : print(set[k] ?? Number(v))}`).join(' ')}`);
       continue;
     }
     out.push(l);

@@ -24,7 +24,6 @@ export default class CompareTraces extends Command {
     '<%= config.bin %> compare-traces --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --config supervisor',
   ];
   static passthrough = true;
-  static strict = false;
 
   static flags = {
     c: Flags.string({aliases: ['ref'], required: true, description: 'reference trace (normally TRACE_C); alias --ref', helpValue: 'REF'}),

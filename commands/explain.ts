@@ -23,7 +23,6 @@ export default class Explain extends Command {
     '<%= config.bin %> explain --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --config supervisor --out explained',
   ];
   static passthrough = true;
-  static strict = false;
 
   static flags = {
     c: Flags.string({aliases: ['ref'], required: true, description: 'reference trace (normally TRACE_C); alias --ref', helpValue: 'REF'}),

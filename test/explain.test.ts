@@ -118,6 +118,34 @@ describe('explain names the deliberate change as the top hypothesis', function (
     expect(r.diagnostics.find((d) => d.code === 'TEST-COVERAGE')?.message).to.match(/no per-phi lines/);
   });
 
+  it('a beam centre half a pixel off (MOSFLM default centre 12.85 mm read as 12.9 mm)', async () => {
+    const test = await portTrace('simple_cubic', [100, 150], {edit: (a) => [...a, '-Xbeam', '12.9', '-Ybeam', '12.9']});
+    const r = await explain({case: 'simple_cubic', ref: 'trace_s100_f150.log', test});
+    expect(top(r)).to.deep.equal(['BEAM-CENTRE-HALF-PIXEL-PLUS']);
+    removes(r);
+  });
+
+  it('the other pivot (SAMPLE instead of BEAM, where the beam spot and the closest point differ)', async () => {
+    const test = await portTrace('pix0_custom_small', [48, 48], {edit: (a) => [...a, '-pivot', 'sample']});
+    const r = await explain({case: 'pix0_custom_small', ref: 'trace_s48_f48.log', test});
+    expect(top(r)).to.deep.equal(['PIVOT-SWAPPED']);
+    removes(r);
+  });
+
+  it('-Xbeam and -Ybeam swapped (supervisor)', async () => {
+    const swap = (a: string[]) => {
+      const out = [...a];
+      const x = a.indexOf('-Xbeam');
+      const y = a.indexOf('-Ybeam');
+      [out[x + 1], out[y + 1]] = [a[y + 1], a[x + 1]];
+      return out;
+    };
+    const test = await portTrace('supervisor', [685, 1039], {edit: swap});
+    const r = await explain({case: 'supervisor', ref: 'trace_s685_f1039.log', test});
+    expect(top(r)).to.deep.equal(['BEAM-CENTRE-XY-SWAPPED']);
+    removes(r);
+  });
+
   it('a unit slip: -distance in metres read as millimetres (scale factor 1000 between the distance keys)', async () => {
     const test = await portTrace('simple_cubic', [100, 150], {edit: (a) => a.map((t, i) => (a[i - 1] === '-distance' ? String(Number(t) * 1000) : t))});
     const r = await explain({case: 'simple_cubic', ref: 'trace_s100_f150.log', test});

@@ -68,9 +68,10 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
   const {openConfig} = await import('./config.js');
   const run = flags.config ? await openConfig(flags.config, phiMode) : undefined;
   const argv = run?.argv ?? passthrough;
-  const testAbs = resolve(flags.py);
-  // the command that confirms a variant: harness with its arguments, judged against the test trace
-  const commandFor = (v: Variant, tolerance: number): string => {
+  // the command that confirms a variant: harness with its arguments, judged against the test
+  // trace (or the reference, for a known C behaviour)
+  const commandFor = (v: Variant, tolerance: number, against: 'test' | 'reference' = 'test'): string => {
+    const traceFile = against === 'test' ? flags.py : flags.c;
     const sameArgs = v.argv.length === argv.length && v.argv.every((t, i) => t === argv[i]);
     const own = [
       ...(run && sameArgs ? ['--config', flags.config!] : []),
@@ -78,7 +79,7 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
       '--phi-mode', v.phiMode,
       ...(v.cThreads > 1 ? ['--c-threads', String(v.cThreads)] : []),
       ...(tolerance !== rtol ? ['--tolerance', String(Number(tolerance.toPrecision(3)))] : []),
-      '--ref', run && !sameArgs ? testAbs : flags.py,
+      '--ref', run && !sameArgs ? resolve(traceFile) : traceFile,
     ];
     const line = shellQuote(['nbparity', 'harness', ...own, ...(run && sameArgs ? [] : ['--', ...v.argv])]);
     // a case's inputs are read relative to its inputs folder

@@ -53,8 +53,11 @@ export interface ExplainOptions {
   maxEvaluations: number;
   /** at most this many ranked explanations */
   maxExplanations?: number;
-  /** the harness command line that confirms a variant (tolerance: the one to judge at) */
-  commandFor: (v: Variant, tolerance: number) => string;
+  /**
+   * the harness command line that runs a variant against the test trace (tolerance: the one to
+   * judge at), or against the reference (for the confirm command of a known C behaviour)
+   */
+  commandFor: (v: Variant, tolerance: number, against?: 'test' | 'reference') => string;
 }
 
 export interface ExplainResult {
@@ -130,11 +133,12 @@ export function explainTraces(o: ExplainOptions): ExplainResult {
     ...consistencyDiagnostics(test, 'the test', o.rtol),
   ];
 
+  const baseline: Variant = {argv: o.argv, spixel: pixel.slow, fpixel: pixel.fast, phiMode: o.phiMode, cThreads: o.cThreads, precision: 'float64', ids: [], details: []};
   const comparison = compareParsedTraces(
     {...ref, pixel: null},
     {...test, pixel: null},
     {ref: {path: o.ref.path, sha256: o.ref.sha256, bytes: o.ref.bytes}, test: {path: o.test.path, sha256: o.test.sha256, bytes: o.test.bytes}},
-    {rtol: o.rtol, atol: o.atol},
+    {rtol: o.rtol, atol: o.atol, harnessCommand: o.commandFor(baseline, o.rtol, 'reference')},
   );
   comparison.pixel = pixel;
   comparison.inputs.ref.pixel = ref.pixel;
@@ -144,7 +148,6 @@ export function explainTraces(o: ExplainOptions): ExplainResult {
   if (before.first === null) return result;
 
   const evaluator = new Evaluator(o.cwd);
-  const baseline: Variant = {argv: o.argv, spixel: pixel.slow, fpixel: pixel.fast, phiMode: o.phiMode, cThreads: o.cThreads, precision: 'float64', ids: [], details: []};
   const base = evaluator.run(baseline, {strict: true})!;
   const check = judge(compareForJudging(base.trace, ref, o.rtol, o.atol), 'float64', base.trace, base.sim);
   if (check.first) {

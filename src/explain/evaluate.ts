@@ -5,7 +5,7 @@
  */
 import {UserError} from '../engine/errors.js';
 import {tracePixel} from '../engine/harness.js';
-import type {Simulation} from '../engine/setup.js';
+import {setupSimulation, type Simulation} from '../engine/setup.js';
 import {loadCatalogue} from '../trace/catalogue.js';
 import {compareParsedTraces, type KeyComparison, type TraceComparison} from '../trace/compare.js';
 import {compareValues} from '../trace/numeric.js';
@@ -38,7 +38,10 @@ export interface Judgement {
 
 export class Evaluator {
   private readonly runs = new Map<string, Run | null>();
+  private workLimit: number | undefined;
   evaluations = 0;
+  /** hypotheses not tried because their pixel would cost too much */
+  readonly skipped: string[] = [];
 
   constructor(private readonly cwd: string) {}
 
@@ -49,8 +52,20 @@ export class Evaluator {
     this.evaluations++;
     let out: Run | null;
     try {
+      // a hypothesis may make the pixel far dearer than the run itself (a wavelength read as
+      // 1e-10 of itself auto-selects an oversampling of millions): such a run is not tried
+      if (!o.strict && this.workLimit !== undefined) {
+        const work = pixelWork(setupSimulation(v.argv, {phiMode: v.phiMode, cwd: this.cwd}));
+        if (work > this.workLimit) {
+          this.skipped.push(`${v.details.join(' + ')}: ${work.toExponential(1)} sub-path steps per pixel`);
+          this.runs.set(key, null);
+          return null;
+        }
+      }
       const r = tracePixel({argv: v.argv, spixel: v.spixel, fpixel: v.fpixel, phiMode: v.phiMode, cwd: this.cwd, cThreads: v.cThreads});
       out = {trace: parseTrace(r.trace, {source: 'hypothesis'}), sim: r.sim};
+      // the baseline sets the budget of every hypothesis
+      this.workLimit ??= Math.max(64 * pixelWork(r.sim), 1e5);
     } catch (e) {
       if (o.strict || !(e instanceof UserError)) throw e;
       out = null;
@@ -63,6 +78,9 @@ export class Evaluator {
     return this.runs.has(runKey(v));
   }
 }
+
+/** sub-path evaluations one pixel costs */
+const pixelWork = (sim: Simulation) => sim.steps * sim.thicksteps;
 
 const withoutPixel = (t: ParsedTrace): ParsedTrace => ({...t, pixel: null});
 

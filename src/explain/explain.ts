@@ -213,6 +213,9 @@ export function explainTraces(o: ExplainOptions): ExplainResult {
       }
     }
   }
+  if (evaluator.skipped.length > 0) {
+    diagnostics.push({code: 'HYPOTHESIS-TOO-COSTLY', severity: 'info', message: `not tried, the pixel would cost over 64 times the run's own: ${evaluator.skipped.join('; ')}`});
+  }
   if (capped) {
     diagnostics.push({code: 'EVALUATION-CAP', severity: 'info', message: `stopped at ${o.maxEvaluations} engine evaluations (--max-evaluations): some hypotheses or pairs were not tried`});
   }

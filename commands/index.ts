@@ -1,6 +1,7 @@
 import Capture from './capture.js';
 import CompareImages from './compare-images.js';
 import CompareTraces from './compare-traces.js';
+import Explain from './explain.js';
 import Harness from './harness.js';
 import Matrix from './matrix.js';
 import MatrixMerge from './matrix-merge.js';
@@ -14,6 +15,7 @@ export const COMMANDS = {
   capture: Capture,
   'compare-images': CompareImages,
   'compare-traces': CompareTraces,
+  explain: Explain,
   harness: Harness,
   matrix: Matrix,
   'matrix:merge': MatrixMerge,

@@ -16,12 +16,12 @@ export default class PerPhi extends Command {
   static description = [
     'Prints the per-step table (phi_tic, phi_deg, k_frac, F_latt_b, F_latt and their deltas, test minus reference) and first_divergent_step: the phi_tic of the first step outside tolerance, or null.',
     '',
-    'Inputs are trace logs (TRACE_*_PHI lines), or per-phi tables as CSV/TSV (header phi_tic,phi_deg,k_frac,F_latt_b,F_latt) or JSON (an array of rows, or an object with one under traces/rows/per_phi), as the PyTorch port wrote them. phi_tic must match exactly; the other fields pass when |a-b| <= atol + rtol*max(|a|,|b|) (phi_deg has a 1e-12 deg floor unless --atol is given).',
+    'Inputs are trace logs (TRACE_*_PHI lines), or per-phi tables as CSV/TSV (header phi_tic,phi_deg,k_frac,F_latt_b,F_latt) or JSON (an array of rows, or an object with one under per_phi_entries/traces/rows/per_phi, as the trace harness of the PyTorch port writes it with its pixel {slow, fast}). When both sides state their pixel and the two differ, that is said first and the exit code is 4. phi_tic must match exactly; the other fields pass when |a-b| <= atol + rtol*max(|a|,|b|) (phi_deg has a 1e-12 deg floor unless --atol is given).',
     '',
     'A trace or table without per-phi lines is bad input (exit 3), not a pass.',
   ].join('\n');
 
-  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.LIMIT, EXIT.INTERNAL];
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.IDENTITY, EXIT.CANNOT_WRITE, EXIT.LIMIT, EXIT.INTERNAL];
   static examples = ['<%= config.bin %> per-phi --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --json'];
 
   static flags = {
@@ -43,15 +43,21 @@ export default class PerPhi extends Command {
       const test = loadPhiTable(flags.py, {prefix: flags['test-prefix'] as Prefix | undefined});
       if (ref.rows.length === 0) throw new TraceInputError(`the reference ${flags.c} has no per-phi lines`);
       if (test.rows.length === 0) throw new TraceInputError(`the test ${flags.py} has no per-phi lines`);
+      // a pixel mismatch comes first: a table of two different pixels says nothing about phi
+      const mismatch = ref.pixel && test.pixel && (ref.pixel.slow !== test.pixel.slow || ref.pixel.fast !== test.pixel.fast);
+      if (mismatch && !flags.json) {
+        this.log(`PIXEL MISMATCH: the reference is of pixel slow ${ref.pixel!.slow}, fast ${ref.pixel!.fast}; the test of slow ${test.pixel!.slow}, fast ${test.pixel!.fast}`);
+      }
       const catalogue = loadCatalogue();
       const result = comparePhiRows(ref.rows, test.rows, {rtol, atol}, (f) => atol ?? catalogue.get(`PHI.${f}`)?.atol ?? 0);
       if (flags.json) {
         const out = {
+          pixel_mismatch: Boolean(mismatch),
           tolerance: rtol,
           atol,
           inputs: {
-            ref: {path: ref.source, format: ref.format, sha256: ref.sha256 ?? null},
-            test: {path: test.source, format: test.format, sha256: test.sha256 ?? null},
+            ref: {path: ref.source, format: ref.format, sha256: ref.sha256 ?? null, pixel: ref.pixel},
+            test: {path: test.source, format: test.format, sha256: test.sha256 ?? null, pixel: test.pixel},
           },
           ...result,
         };
@@ -82,6 +88,7 @@ export default class PerPhi extends Command {
         for (const r of rows) this.log(line([...r.slice(0, -1), paintVerdict(r[r.length - 1], on)]));
         this.log(`first_divergent_step: ${result.first_divergent_step ?? 'null'}`);
       }
+      if (mismatch) return EXIT.IDENTITY;
       return result.first_divergent_row === null ? EXIT.OK : EXIT.VERDICT;
     });
   }

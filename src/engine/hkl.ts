@@ -3,6 +3,8 @@
  * cache, or interpolated tricubically between grid points (the nearest-index lookup is in
  * lattice.wat, with the rest of the per-step work).
  */
+import {realpathSync, statSync} from 'node:fs';
+
 import {MalformedInputError} from './errors.js';
 import {readInputFile} from '../io/input.js';
 
@@ -44,9 +46,29 @@ function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: 
   return {hMin, hMax, kMin, kMax, lMin, lMax, hRange, kRange, lRange, F, count};
 }
 
+/**
+ * The last grid read, keyed by the file (real path, mtime, size) and default_F: explain runs the
+ * engine once per hypothesis, and re-reading a large HKL file would cost more than the pixel.
+ * Grids are never written after they are built, so sharing one is safe.
+ */
+let lastGrid: {key: string; grid: HklGrid} | undefined;
+
+function gridKey(path: string, defaultF: number): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${realpathSync(path)}\0${st.mtimeMs}\0${st.size}\0${defaultF}`;
+  } catch {
+    return undefined; // unreadable: readInputFile says why
+  }
+}
+
 /** Text "h k l F" per line. C truncates fractional indices; we reject malformed lines. */
 export function readHklText(path: string, defaultF: number): HklGrid {
-  return parseHklText(readInputFile(path, `-hkl ${path}`).toString('latin1'), path, defaultF);
+  const key = gridKey(path, defaultF);
+  if (key !== undefined && lastGrid?.key === key) return lastGrid.grid;
+  const grid = parseHklText(readInputFile(path, `-hkl ${path}`).toString('latin1'), path, defaultF);
+  if (key !== undefined) lastGrid = {key, grid};
+  return grid;
 }
 
 /** The grid of an HKL text already read (`path` names it in errors); MalformedInputError if bad. */

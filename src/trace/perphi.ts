@@ -24,6 +24,10 @@ export interface PhiTable {
   format: PhiFormat;
   rows: PhiRow[];
   sha256?: string;
+  /** the pixel the table states (a trace's TRACE_CONFIG line, the port's JSON `pixel`), else null */
+  pixel: {slow: number; fast: number} | null;
+  /** the precision the port's JSON states (`dtype`, e.g. "float32"), else null */
+  dtype?: string | null;
 }
 
 function groupRows(rows: Omit<PhiRow, 'index' | 'group'>[]): PhiRow[] {
@@ -88,7 +92,7 @@ export function phiTableFromText(text: string, name: string, options: ParseOptio
   const format = detectFormat(text, name);
   if (format === 'trace') {
     const parsed = parseTrace(text, {...options, source: name});
-    return {source: name, format, rows: parsed.phi};
+    return {source: name, format, rows: parsed.phi, pixel: parsed.pixel};
   }
   if (format === 'json') {
     let data: unknown;
@@ -98,9 +102,10 @@ export function phiTableFromText(text: string, name: string, options: ParseOptio
       throw new TraceInputError(`${name}: not valid JSON (${(error as Error).message})`);
     }
     const obj = data as Record<string, unknown>;
-    const list = Array.isArray(data) ? data : (obj?.traces ?? obj?.rows ?? obj?.per_phi);
-    if (!Array.isArray(list)) throw new TraceInputError(`${name}: JSON per-phi table must be an array or hold one under traces/rows/per_phi`);
-    return {source: name, format, rows: rowsFromRecords(list as Array<Record<string, unknown>>, name)};
+    // the port's trace harness writes {pixel: {slow, fast}, dtype, per_phi_entries: [...]}
+    const list = Array.isArray(data) ? data : (obj?.per_phi_entries ?? obj?.traces ?? obj?.rows ?? obj?.per_phi);
+    if (!Array.isArray(list)) throw new TraceInputError(`${name}: JSON per-phi table must be an array or hold one under per_phi_entries/traces/rows/per_phi`);
+    return {source: name, format, rows: rowsFromRecords(list as Array<Record<string, unknown>>, name), pixel: jsonPixel(obj?.pixel), dtype: typeof obj?.dtype === 'string' ? obj.dtype : null};
   }
   let records: Array<Record<string, string>>;
   try {
@@ -115,7 +120,12 @@ export function phiTableFromText(text: string, name: string, options: ParseOptio
   } catch (error) {
     throw new TraceInputError(`${name}: cannot read the ${format.toUpperCase()} table (${(error as Error).message})`);
   }
-  return {source: name, format, rows: rowsFromRecords(records, name)};
+  return {source: name, format, rows: rowsFromRecords(records, name), pixel: null};
+}
+
+function jsonPixel(p: unknown): {slow: number; fast: number} | null {
+  const o = p as {slow?: unknown; fast?: unknown} | null | undefined;
+  return o && Number.isInteger(o.slow) && Number.isInteger(o.fast) ? {slow: o.slow as number, fast: o.fast as number} : null;
 }
 
 export function loadPhiTable(path: string, options: ParseOptions = {}): PhiTable {

@@ -3,6 +3,7 @@
  * cache, or interpolated tricubically between grid points (the nearest-index lookup is in
  * lattice.wat, with the rest of the per-step work).
  */
+import {statSync} from 'node:fs';
 import {MalformedInputError, readInputFile} from './errors.js';
 
 export interface HklGrid {
@@ -43,9 +44,31 @@ function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: 
   return {hMin, hMax, kMin, kMax, lMin, lMax, hRange, kRange, lRange, F, count};
 }
 
+/**
+ * Grids read by this process, by file identity (path, inode, size, modification time) and
+ * default F: a campaign of runs on one HKL file (the matrix, a harness per pixel) parses it
+ * once. Grids are never written after they are built. A few files at most are kept.
+ */
+const readGrids = new Map<string, HklGrid>();
+const KEEP_GRIDS = 4;
+
 /** Text "h k l F" per line. C truncates fractional indices; we reject malformed lines. */
 export function readHklText(path: string, defaultF: number): HklGrid {
-  return parseHklText(readInputFile(path, `-hkl ${path}`).toString('latin1'), path, defaultF);
+  let key: string | undefined;
+  try {
+    const st = statSync(path, {bigint: true});
+    key = `${path}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}\0${defaultF}`;
+  } catch {
+    // not there or not readable: readInputFile says so
+  }
+  const known = key === undefined ? undefined : readGrids.get(key);
+  if (known) return known;
+  const grid = parseHklText(readInputFile(path, `-hkl ${path}`).toString('latin1'), path, defaultF);
+  if (key !== undefined) {
+    if (readGrids.size >= KEEP_GRIDS) readGrids.delete(readGrids.keys().next().value!);
+    readGrids.set(key, grid);
+  }
+  return grid;
 }
 
 /** The grid of an HKL text already read (`path` names it in errors); MalformedInputError if bad. */

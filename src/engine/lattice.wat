@@ -179,12 +179,6 @@
     (global.set $kStride (local.get $kStride)) (global.set $lStride (local.get $lStride))
     (global.set $grid (local.get $grid)) (global.set $rec (local.get $rec)))
 
-  ;; F_latt factor of one axis: C multiplies in sincg(pi x, N) only for N > 1
-  (func $axisFactor (param $x f64) (param $N f64) (result f64)
-    (if (result f64) (f64.gt (local.get $N) (f64.const 1))
-      (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $x)) (local.get $N)))
-      (else (f64.const 1))))
-
   ;; One record of 11 doubles per step, for `count` steps whose cells (a, b, c: 9 doubles, in
   ;; metres) start at byte `cells`: h k l, h0 k0 l0 (C's ceil(x - 0.5)), F_latt_a/b/c and F_latt
   ;; (square crystal only, else 1), F_cell from the nearest grid point (or defaultF).
@@ -218,9 +212,16 @@
       (local.set $l0 (f64.ceil (f64.sub (local.get $l) (f64.const 0.5))))
       (if (global.get $square)
         (then
-          (local.set $fa (call $axisFactor (local.get $h) (global.get $Na)))
-          (local.set $fb (call $axisFactor (local.get $k) (global.get $Nb)))
-          (local.set $fc (call $axisFactor (local.get $l) (global.get $Nc))))
+          ;; C multiplies in sincg(pi x, N) only for N > 1 (written out here: V8 does not inline wasm calls)
+          (local.set $fa (if (result f64) (f64.gt (global.get $Na) (f64.const 1))
+            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $h)) (global.get $Na)))
+            (else (f64.const 1))))
+          (local.set $fb (if (result f64) (f64.gt (global.get $Nb) (f64.const 1))
+            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $k)) (global.get $Nb)))
+            (else (f64.const 1))))
+          (local.set $fc (if (result f64) (f64.gt (global.get $Nc) (f64.const 1))
+            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $l)) (global.get $Nc)))
+            (else (f64.const 1)))))
         (else (local.set $fa (f64.const 1)) (local.set $fb (f64.const 1)) (local.set $fc (f64.const 1))))
       (local.set $F (global.get $defaultF))
       (if (i32.and (i32.and

@@ -1,7 +1,8 @@
-;; The lattice kernel: for one scattering vector, the Miller indices, the square crystal's
-;; lattice factor and the nearest-grid structure factor at every (phi step, mosaic domain).
-;; pixel.ts calls `steps` once per (sub-pixel, source) and reads one record per step; it does
-;; everything else (other crystal shapes, interpolation, accumulation, the trace hook) itself.
+;; The pixel loop (`$pixel`, `span`, at the end) and its step kernel (`$steps`): for one
+;; scattering vector, the Miller indices, the square crystal's lattice factor and the
+;; nearest-grid structure factor at every (phi step, mosaic domain), as one record per step that
+;; the pixel loop then accumulates. pixel.ts sets it up and supplies the callbacks (other crystal
+;; shapes, interpolation, the curved detector, the trace points).
 ;;
 ;; Why here and not in JS: six sines per (pixel, phi step, mosaic domain) are most of a frame's
 ;; cost, and Math.sin (a call into V8's C++ fdlibm) is the bottleneck; so is crossing from JS into

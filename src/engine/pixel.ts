@@ -1,7 +1,10 @@
 /**
- * One detector pixel, computed the way nanoBragg.c's pixel loop computes it. This is the only
- * copy of the per-pixel physics: the full-frame renderer and the single-pixel tracer both call
- * `PixelEngine.render`, the tracer with a hook attached.
+ * Detector pixels, computed the way nanoBragg.c's pixel loop computes them. The loop itself is
+ * WebAssembly (`$pixel` in lattice.wat), the only copy of the per-pixel physics: the renderer
+ * calls it for runs of pixels (`renderRows`), the single-pixel tracer for one pixel with a hook
+ * attached (`render`). This class sets it up (cell tables, parameter block) and holds what it
+ * calls back for: the trace points, the crystal shapes other than SQUARE, tricubic
+ * interpolation and the curved detector.
  *
  * Run state that C carries from pixel to pixel in raster order lives in `RunState`:
  * - the phi carry-over (C-PARITY-001, c-parity mode only): a phi step of angle exactly 0 reuses

@@ -52,6 +52,29 @@ describe('sincg (wasm, two sines at once)', () => {
     expect(mismatches(near())).to.deep.equal([]);
   });
 
+  it('equals it for |x| < 3pi/4 (no reduction, or n = 1), at every boundary fdlibm tests', () => {
+    // fdlibm branches on the high word: |x| <= pi/4 (0x3fe921fb), below 3pi/4 (0x4002d97c), the
+    // second round next to pi/2 (0x3ff921fb), and returns x itself below 2^-27 (0x3e400000)
+    const fromBits = (hi: number, lo: number) => new Float64Array(new Uint32Array([lo, hi]).buffer)[0];
+    function* edges(): Generator<[number, number]> {
+      for (const hi of [0x3fe921fb, 0x3fe921fc, 0x4002d97b, 0x4002d97c, 0x3ff921fa, 0x3ff921fb, 0x3ff921fc, 0x3e3fffff, 0x3e400000]) {
+        for (let lo = 0; lo < 2 ** 32; lo += 0x10001 * 7) {
+          const x = fromBits(hi, lo >>> 0);
+          yield [x, 1];
+          yield [-x, 1];
+        }
+        yield [fromBits(hi, 0), 1];
+        yield [fromBits(hi, 0xffffffff), 1];
+      }
+    }
+    expect(mismatches(edges())).to.deep.equal([]);
+    // and 4 million arguments spread over (0, 3pi/4), both signs, as x and as N x
+    function* small(count: number, seed: number): Generator<[number, number]> {
+      for (const [x, N] of randomArgs(count, seed)) yield [(((x * 1e5) % 2.36) / N) * (1 + (N % 3)), N];
+    }
+    expect(mismatches(small(4_000_000, 20261202))).to.deep.equal([]);
+  });
+
   it('handles zero, signed zeros, tiny, huge and non-finite arguments like C', () => {
     const special: Array<[number, number]> = [
       [0, 36], [-0, 36], [1e-300, 36], [-1e-300, 7], [5e-324, 3], [2 ** -27, 10], [Math.PI, 36], [-Math.PI / 2, 3],

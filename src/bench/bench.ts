@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: wall time, pixels per second and peak memory of full-frame renders, and of
- * one harness trace. With NB_C_BIN naming a C nanoBragg, runs it on the same arguments and
- * thread count (OMP_NUM_THREADS), in back-to-back pairs with ours, and prints the ratio of the
- * best times and the median ratio of the pairs. A script, not a test.
+ * `npm run bench`: wall time, CPU time (user + system, all threads), ns of CPU per pixel-step
+ * and peak memory of full-frame renders, of the fixed cost (the same arguments with an empty
+ * ROI), and of one harness trace. With NB_C_BIN naming a C nanoBragg, runs it on the same
+ * arguments and thread count (OMP_NUM_THREADS), in back-to-back pairs with ours, and prints the
+ * median of the pairs' ratios, CPU and wall (the host's speed drifts, both sides together; C's
+ * CPU time holds far steadier than its wall time on a loaded host). A script, not a test.
  *
  * Options (environment): BENCH_WORKERS (default 2), BENCH_REPEAT (default 2), BENCH_CASES
  * (comma list, default supervisor,simple_cubic,mosaic), BENCH_MATRIX=0 to skip the campaign.
@@ -15,6 +17,7 @@ import {spawnSync} from 'node:child_process';
 import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {setupSimulation} from '../engine/setup.js';
 import {projectRoot} from '../trace/project.js';
 
 const root = projectRoot();
@@ -23,6 +26,7 @@ const workers = Number(process.env.BENCH_WORKERS ?? 2);
 const repeat = Number(process.env.BENCH_REPEAT ?? 2);
 const cases = (process.env.BENCH_CASES ?? 'supervisor,simple_cubic,mosaic').split(',');
 const cBin = process.env.NB_C_BIN;
+const inputs = join(root, 'traces', 'inputs');
 
 interface Timing {
   seconds: number;
@@ -31,10 +35,10 @@ interface Timing {
   maxRssMb: number;
 }
 
-/** Run a command in a fresh copy of the inputs; wall time and peak RSS from GNU time if present. */
+/** Run a command in a fresh copy of the inputs; wall time here, CPU time and peak RSS from GNU time. */
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Timing {
   const dir = mkdtempSync(join(tmpdir(), 'nbparity-bench-'));
-  cpSync(join(root, 'traces', 'inputs'), dir, {recursive: true});
+  cpSync(inputs, dir, {recursive: true});
   try {
     const t0 = process.hrtime.bigint();
     const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], {cwd: dir, env, encoding: 'utf8', maxBuffer: 64 << 20});
@@ -47,36 +51,56 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   }
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const fmt = (x: number, d = 2) => x.toFixed(d);
-console.log(`nbparity bench: ${workers} workers, best of ${repeat}${cBin ? `, C: ${cBin} with OMP_NUM_THREADS=${workers}` : ''}`);
-for (const name of cases) {
-  const meta = JSON.parse(readFileSync(join(root, 'traces', name, 'meta.json'), 'utf8')) as {args: string[]; fpixels: number; spixels: number};
-  const args = [...meta.args, '-floatfile', 'float.bin', '-nopgm', '-noprogress'];
+
+/** Pixel-steps of a run (rendered pixels x sub-pixels x sources x phi steps x mosaic domains x layers). */
+function pixelSteps(args: string[]): number {
+  const sim = setupSimulation(args, {phiMode: 'c-parity', cwd: inputs, nowSeconds: 0});
+  const {roi, fpixels, spixels} = sim.detector;
+  const cols = Math.max(0, Math.min(roi.xmax, fpixels - 1) - Math.max(roi.xmin, 0) + 1);
+  const rows = Math.max(0, Math.min(roi.ymax, spixels - 1) - Math.max(roi.ymin, 0) + 1);
+  return cols * rows * sim.steps * sim.thicksteps;
+}
+
+/** `repeat` runs of ours (and of C, in back-to-back pairs of alternating order); one line. */
+function compare(label: string, args: string[]): void {
   const ours: Timing[] = [];
   const theirs: Timing[] = [];
   const runOurs = () => ours.push(timed('node', [cli, 'simulate', '--phi-mode', 'c-parity', '--workers', String(workers), '--', ...args]));
   const runC = () => theirs.push(timed(cBin!, args, {...process.env, OMP_NUM_THREADS: String(workers)}));
   for (let i = 0; i < repeat; i++) {
-    // pairs run back to back, in alternating order, so that the host's drift cancels
     if (!cBin) runOurs();
     else if (i % 2 === 0) (runOurs(), runC());
     else (runC(), runOurs());
   }
-  const best = (t: Timing[]) => t.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const o = best(ours);
-  const pixels = meta.fpixels * meta.spixels;
-  let line = `${name.padEnd(14)} ${meta.fpixels}x${meta.spixels}  ours ${fmt(o.seconds)} s  ${fmt(pixels / o.seconds / 1e6)} Mpx/s  peak ${fmt(o.maxRssMb, 0)} MB`;
+  const steps = pixelSteps(args);
+  const best = (t: Timing[], k: 'seconds' | 'cpuSeconds') => Math.min(...t.map((x) => x[k]));
+  // a per-step figure only where the render is most of the run
+  const perStep = (t: Timing[]) => (steps >= 1e6 ? `  ${fmt((best(t, 'cpuSeconds') * 1e9) / steps, 1)} ns CPU/pixel-step` : '');
+  let line = `${label.padEnd(22)} ours ${fmt(best(ours, 'seconds'))} s wall, ${fmt(best(ours, 'cpuSeconds'))} s CPU${perStep(ours)}, peak ${fmt(Math.max(...ours.map((t) => t.maxRssMb)), 0)} MB`;
   if (cBin) {
-    const c = best(theirs);
-    const pairs = ours.map((t, i) => t.seconds / theirs[i].seconds).sort((a, b) => a - b);
-    const median = pairs.length % 2 ? pairs[(pairs.length - 1) / 2] : (pairs[pairs.length / 2 - 1] + pairs[pairs.length / 2]) / 2;
-    line += `  C ${fmt(c.seconds)} s  ratio ours/C ${fmt(o.seconds / c.seconds)} (best/best; median of the ${pairs.length} back-to-back pairs ${fmt(median)})`;
+    const cpu = median(ours.map((t, i) => t.cpuSeconds / theirs[i].cpuSeconds));
+    const wall = median(ours.map((t, i) => t.seconds / theirs[i].seconds));
+    line += ` | C ${fmt(best(theirs, 'seconds'))} s wall, ${fmt(best(theirs, 'cpuSeconds'))} s CPU${perStep(theirs)} | ours/C (median of ${ours.length} pairs): CPU ${fmt(cpu)}, wall ${fmt(wall)}`;
   }
   console.log(line);
 }
+
+console.log(`nbparity bench: ${workers} workers, ${repeat} runs${cBin ? `, C: ${cBin} with OMP_NUM_THREADS=${workers}` : ''}; best times, ratios the median of back-to-back pairs`);
+for (const name of cases) {
+  const meta = JSON.parse(readFileSync(join(root, 'traces', name, 'meta.json'), 'utf8')) as {args: string[]; fpixels: number; spixels: number};
+  const args = [...meta.args, '-floatfile', 'float.bin', '-nopgm', '-noprogress'];
+  compare(`${name} ${meta.fpixels}x${meta.spixels}`, args);
+  // the fixed cost: the same run with nothing to render (-roi 0 0 0 0 is one pixel)
+  if (name === 'supervisor') compare('supervisor, -roi 0 0 0 0', [...args, '-roi', '0', '0', '0', '0']);
+}
 const sup = JSON.parse(readFileSync(join(root, 'traces', 'supervisor', 'meta.json'), 'utf8')) as {args: string[]};
 const h = [0, 1, 2].map(() => timed('node', [cli, 'harness', '--pixel', '685', '1039', '--phi-mode', 'c-parity', '--', ...sup.args]));
-console.log(`harness supervisor pixel (685, 1039): best ${fmt(Math.min(...h.map((t) => t.seconds)))} s wall (Node start-up and scaled.hkl included)`);
+console.log(`harness supervisor pixel (685, 1039): best ${fmt(Math.min(...h.map((t) => t.seconds)))} s wall, ${fmt(Math.min(...h.map((t) => t.cpuSeconds)))} s CPU (Node start-up and scaled.hkl included)`);
 if (process.env.BENCH_MATRIX !== '0') {
   const m = timed('node', [cli, 'matrix', '--jobs', String(workers), '--bundle', 'matrix']);
   console.log(`matrix, every stored case in both modes (--jobs ${workers}): ${fmt(m.seconds)} s wall, ${fmt(m.cpuSeconds)} s CPU, peak ${fmt(m.maxRssMb, 0)} MB (target: 30 s wall on 2 cores)`);

@@ -62,21 +62,20 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
     refuseOverwritingInputs([{flag: '--out', path: out}], inputs);
   }
 
-  const [{TraceInputError}, {compareTraceInputs, exitCodeOf}, {parseTrace}, {sha256Hex}] = await Promise.all([
-    import('../trace/errors.js'),
-    import('../trace/compare.js'),
-    import('../trace/parse.js'),
-    import('../report/bundle.js'),
-  ]);
-  const traceBytes = Buffer.from(result.trace, 'utf8');
-  const traceInput = {path: 'trace.log', text: result.trace, sha256: sha256Hex(traceBytes), bytes: traceBytes.length};
   const command = shellQuote(['nbparity', 'harness', ...commandLine]);
 
+  // the comparison, bundle and JSON modules (ajv among them) load only when asked for: a plain
+  // trace is the edit-trace loop's common case
   let comparison: import('../trace/compare.js').TraceComparison | undefined;
   let referenceName: string | undefined;
   if (ref) {
-    const {readTraceInput} = await import('../trace/compare.js');
-    const {safeName} = await import('../report/bundle.js');
+    const [{TraceInputError}, {compareTraceInputs, readTraceInput}, {safeName, sha256Hex}] = await Promise.all([
+      import('../trace/errors.js'),
+      import('../trace/compare.js'),
+      import('../report/bundle.js'),
+    ]);
+    const traceBytes = Buffer.from(result.trace, 'utf8');
+    const traceInput = {path: 'trace.log', text: result.trace, sha256: sha256Hex(traceBytes), bytes: traceBytes.length};
     referenceName = `reference/${safeName(basename(ref))}`;
     try {
       comparison = compareTraceInputs(readTraceInput(ref), traceInput, {rtol: tolerance, atol: null, harnessCommand: command});
@@ -98,6 +97,7 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
     if (bundle) {
       const {writeBundle} = await import('../report/bundle.js');
       const {traceComparisonRecord, traceJson, traceRecord} = await import('../report/trace-evidence.js');
+      const {parseTrace} = await import('../trace/parse.js');
       const env = {mode, pixel: {slow: spixel, fast: fpixel}, c_threads: cThreads, config: config ?? null, nanobragg_args: argv};
       const record = comparison
         ? traceComparisonRecord(comparison, {
@@ -132,6 +132,7 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
       print(metricsText(metrics));
     } else {
       const {traceJson} = await import('../report/trace-evidence.js');
+      const {parseTrace} = await import('../trace/parse.js');
       print(`${JSON.stringify(traceJson(parseTrace(result.trace, {source: 'trace.log'}), {phiMode: mode, pixel: {slow: spixel, fast: fpixel}, warnings: warnings.list}), null, 2)}\n`);
     }
   } else if (comparison) {
@@ -140,5 +141,5 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
     if (bundleDir) print(`bundle: ${bundleDir}\n`);
   } else if (bundleDir) print(`bundle: ${bundleDir}\n`);
   else if (!out) print(result.trace);
-  return comparison ? exitCodeOf(comparison) : EXIT.OK;
+  return comparison ? (await import('../trace/compare.js')).exitCodeOf(comparison) : EXIT.OK;
 }

@@ -3,8 +3,7 @@
  * cache, or interpolated tricubically between grid points (the nearest-index lookup is in
  * lattice.wat, with the rest of the per-step work).
  */
-import {realpathSync, statSync} from 'node:fs';
-
+import {readFileSync, statSync} from 'node:fs';
 import {MalformedInputError} from './errors.js';
 import {readInputFile} from '../io/input.js';
 
@@ -47,120 +46,98 @@ function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: 
 }
 
 /**
- * The last grid read, keyed by the file (real path, mtime, size) and default_F: explain runs the
- * engine once per hypothesis, and re-reading a large HKL file would cost more than the pixel.
- * Grids are never written after they are built, so sharing one is safe.
+ * Grids read by this process, by file identity (path, inode, size, modification time) and
+ * default F: a campaign of runs on one HKL file (the matrix, a harness per pixel) parses it
+ * once. Grids are never written after they are built. A few files at most are kept.
  */
-let lastGrid: {key: string; grid: HklGrid} | undefined;
-
-function gridKey(path: string, defaultF: number): string | undefined {
-  try {
-    const st = statSync(path);
-    return `${realpathSync(path)}\0${st.mtimeMs}\0${st.size}\0${defaultF}`;
-  } catch {
-    return undefined; // unreadable: readInputFile says why
-  }
-}
+const readGrids = new Map<string, HklGrid>();
+const KEEP_GRIDS = 4;
 
 /** Text "h k l F" per line. C truncates fractional indices; we reject malformed lines. */
 export function readHklText(path: string, defaultF: number): HklGrid {
-  const key = gridKey(path, defaultF);
-  if (key !== undefined && lastGrid?.key === key) return lastGrid.grid;
+  let key: string | undefined;
+  try {
+    const st = statSync(path, {bigint: true});
+    key = `${path}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}\0${defaultF}`;
+  } catch {
+    // not there or not readable: readInputFile says so
+  }
+  const known = key === undefined ? undefined : readGrids.get(key);
+  if (known) return known;
   const grid = parseHklText(readInputFile(path, `-hkl ${path}`).toString('latin1'), path, defaultF);
-  if (key !== undefined) lastGrid = {key, grid};
+  if (key !== undefined) {
+    if (readGrids.size >= KEEP_GRIDS) readGrids.delete(readGrids.keys().next().value!);
+    readGrids.set(key, grid);
+  }
   return grid;
 }
 
-/** The grid of an HKL text already read (`path` names it in errors); MalformedInputError if bad. */
-export function parseHklText(text: string, path: string, defaultF: number): HklGrid {
-  const rows = parseHklRows(text, path);
-  if (rows.length === 0) throw new MalformedInputError(`-hkl ${path}: no reflections`);
-  let [hMin, kMin, lMin, hMax, kMax, lMax] = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
-  for (let r = 0; r < rows.length; r += 4) {
-    hMin = Math.min(hMin, rows[r]);
-    kMin = Math.min(kMin, rows[r + 1]);
-    lMin = Math.min(lMin, rows[r + 2]);
-    hMax = Math.max(hMax, rows[r]);
-    kMax = Math.max(kMax, rows[r + 1]);
-    lMax = Math.max(lMax, rows[r + 2]);
-  }
-  const g = allocate(`-hkl ${path}`, hMin, hMax, kMin, kMax, lMin, lMax, rows.length / 4);
-  if (defaultF !== 0.0) {
-    // C pre-fills all but the extra slab on each axis
-    for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) for (let l = 0; l < g.lRange; l++) g.F[gridIndex(g, h, k, l)] = defaultF;
-  }
-  for (let r = 0; r < rows.length; r += 4) g.F[gridIndex(g, rows[r] - hMin, rows[r + 1] - kMin, rows[r + 2] - lMin)] = rows[r + 3];
-  return g;
+const tokenizer = new WebAssembly.Module(readFileSync(new URL('./hkl.wasm', import.meta.url)));
+
+interface TokenizerExports {
+  memory: WebAssembly.Memory;
+  badLine: WebAssembly.Global;
+  badStart: WebAssembly.Global;
+  lines(pos: number, n: number): number;
+  parse(pos: number, n: number, line: number, out: number): number;
+  bounds(rows: number, count: number, to: number): void;
+  indices(rows: number, count: number, hMin: number, kMin: number, lMin: number, kSize: number, lSize: number): void;
 }
 
-/**
- * Flat [h, k, l, F, ...] from the text, one reflection per non-blank line. A hand-rolled
- * tokenizer: HKL files reach millions of lines and this runs on every harness call.
- */
-const POW10 = Array.from({length: 16}, (_, i) => 10 ** i);
+const PAGE = 65536;
+const SLICE = 65536;
 
-function parseHklRows(text: string, path: string): Float64Array {
-  // a typed array grown by doubling: a 4-argument Array push was most of the parse time
-  let out = new Float64Array(4096);
-  let used = 0;
+/** The grid of an HKL text already read as latin1 (`path` names it in errors); MalformedInputError if bad. */
+export function parseHklText(text: string, path: string, defaultF: number): HklGrid {
+  // the tokenizer (hkl.wat) reads the text's bytes (latin1: one byte per character); tokens
+  // other than plain decimals come back here to Number()
+  const x = new WebAssembly.Instance(tokenizer, {hkl: {number: (start: number, end: number) => Number(text.slice(start, end))}}).exports as unknown as TokenizerExports;
   const n = text.length;
-  let pos = 0;
-  let line = 1;
-  const fields: number[] = [0, 0, 0, 0];
-  while (pos < n) {
-    let count = 0;
-    const lineStart = pos;
-    while (pos < n && text.charCodeAt(pos) !== 10) {
-      const c = text.charCodeAt(pos);
-      if (c === 32 || c === 9 || c === 13) {
-        pos++;
-        continue;
-      }
-      const start = pos;
-      // plain decimals of up to 15 digits (h k l, and F as files write it) are read here: their
-      // digits over a power of ten is exact over exact, rounded once, so it equals what Number()
-      // gives; anything else (exponents, more digits) goes through Number()
-      const negative = c === 45;
-      if (negative || c === 43) pos++;
-      let digits = 0;
-      let dot = -1;
-      let int = 0;
-      while (pos < n) {
-        const d = text.charCodeAt(pos);
-        if (d === 32 || d === 9 || d === 13 || d === 10) break;
-        if (d >= 48 && d <= 57 && digits >= 0) {
-          int = int * 10 + (d - 48);
-          digits++;
-        } else if (d === 46 && dot < 0 && digits >= 0) dot = digits;
-        else digits = -1;
-        pos++;
-      }
-      if (count < 4) {
-        const plain = digits > 0 && digits < 16;
-        const v = plain ? (negative ? -int : int) / POW10[dot < 0 ? 0 : digits - dot] : Number(text.slice(start, pos));
-        if (!Number.isFinite(v)) count = -1000;
-        else fields[count] = v;
-      }
-      count++;
+  const grow = (bytes: number) => {
+    const pages = Math.ceil(bytes / PAGE) - x.memory.buffer.byteLength / PAGE;
+    try {
+      if (pages > 0) x.memory.grow(pages);
+    } catch {
+      throw new MalformedInputError(`-hkl ${path}: too large to read (${n} bytes)`);
     }
-    if (count !== 0) {
-      if (count < 4) {
-        throw new MalformedInputError(`-hkl ${path}:${line}: expected 'h k l F', got '${text.slice(lineStart, Math.min(pos, lineStart + 60)).trim()}'`);
-      }
-      if (used + 4 > out.length) {
-        const bigger = new Float64Array(out.length * 2);
-        bigger.set(out);
-        out = bigger;
-      }
-      out[used++] = Math.trunc(fields[0]);
-      out[used++] = Math.trunc(fields[1]);
-      out[used++] = Math.trunc(fields[2]);
-      out[used++] = fields[3];
+  };
+  grow(n);
+  Buffer.from(x.memory.buffer, 0, n).write(text, 'latin1');
+  const rowsAt = 8 * Math.ceil(n / 8);
+  const boundsAt = rowsAt + 32 * (x.lines(0, n) + 1);
+  grow(boundsAt + 48);
+  let count = 0;
+  for (let pos = 0, line = 1; pos < n; ) {
+    // a slice of whole lines, 64 KiB or a little more
+    const cut = text.indexOf('\n', pos + SLICE);
+    const end = cut < 0 ? n : cut + 1;
+    const rows = x.parse(pos, end, line, rowsAt + 32 * count);
+    if (rows < 0) {
+      count = -1;
+      break;
     }
-    pos++;
-    line++;
+    count += rows;
+    line += x.lines(pos, end);
+    pos = end;
   }
-  return out.subarray(0, used);
+  if (count < 0) {
+    const start = x.badStart.value as number;
+    const end = text.indexOf('\n', start) < 0 ? n : text.indexOf('\n', start);
+    throw new MalformedInputError(`-hkl ${path}:${x.badLine.value}: expected 'h k l F', got '${text.slice(start, Math.min(end, start + 60)).trim()}'`);
+  }
+  if (count === 0) throw new MalformedInputError(`-hkl ${path}: no reflections`);
+  x.bounds(rowsAt, count, boundsAt);
+  const [hMin, kMin, lMin, hMax, kMax, lMax] = new Float64Array(x.memory.buffer, boundsAt, 6);
+  const g = allocate(`-hkl ${path}`, hMin, hMax, kMin, kMax, lMin, lMax, count);
+  if (defaultF !== 0.0) {
+    // C pre-fills all but the extra slab on each axis
+    for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) g.F.fill(defaultF, gridIndex(g, h, k, 0), gridIndex(g, h, k, g.lRange));
+  }
+  // each reflection's grid index in place of its h, then the values in file order (a later line wins)
+  x.indices(rowsAt, count, hMin, kMin, lMin, g.kRange + 1, g.lRange + 1);
+  const rows = new Float64Array(x.memory.buffer, rowsAt, 4 * count);
+  for (let r = 0; r < rows.length; r += 4) g.F[rows[r]] = rows[r + 3];
+  return g;
 }
 
 /** Fdump.bin as C writes it: "%d %d %d %d %d %d\n\f" then the whole grid as native doubles. */
@@ -172,7 +149,7 @@ export function encodeFdump(g: HklGrid): Buffer {
 
 export function readFdump(path: string): HklGrid {
   // e.g. a folder named Fdump.bin: named in the error rather than a bare EISDIR
-  return decodeFdump(readInputFile(path, {kind: 'binary'}), path);
+  return decodeFdump(readInputFile(path), path);
 }
 
 /** A Fdump.bin already read (`path` names it in errors); MalformedInputError if it is not one. */

@@ -1,24 +1,55 @@
 /**
- * The lattice kernel (lattice.wat, assembled into lattice.wasm at build time): Miller indices,
- * the square crystal's lattice factor and the nearest-grid structure factor of every
- * (phi step, mosaic domain), for one scattering vector per call. See the .wat for why it is
- * WebAssembly and how its sines equal Math.sin's bit for bit.
+ * The WebAssembly kernel (lattice.wat, assembled into lattice.wasm at build time): the pixel
+ * loop and, inside it, the Miller indices, the square crystal's lattice factor and the
+ * nearest-grid structure factor of every (phi step, mosaic domain). This file lays out its
+ * memory; pixel.ts fills in the pixel parameters and supplies the callbacks. See the .wat for
+ * why it is WebAssembly and how its sines equal Math.sin's bit for bit.
  */
 import {readFileSync} from 'node:fs';
 import {MalformedInputError} from './errors.js';
 import type {HklGrid} from './hkl.js';
 
 const module = new WebAssembly.Module(readFileSync(new URL('./lattice.wasm', import.meta.url)));
-const imports = {math: {sin: Math.sin}};
 
-interface KernelExports {
-  memory: WebAssembly.Memory;
-  sincg(x: number, N: number): number;
-  configure(Na: number, Nb: number, Nc: number, square: number, defaultF: number, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, kStride: number, lStride: number, grid: number): void;
-  steps(sx: number, sy: number, sz: number, cells: number, count: number, same: number): void;
+/** What the pixel loop calls back for (see lattice.wat); a kernel without them only runs steps. */
+export interface KernelHost {
+  /** rewrite the sub-pixel position in the scratch block for the curved detector */
+  curved(): void;
+  /** F_latt of step `step`'s record (crystal shapes other than SQUARE) */
+  shape(step: number): number;
+  /** tricubic F_cell of step `step`'s record; may switch interpolation off */
+  interpolated(step: number): number;
+  traceGeometry(): void;
+  traceStep(step: number, source: number, table: number): void;
+  traceFactor(step: number, source: number, Fcell: number, Flatt: number, polar: number, lambda: number): void;
 }
 
-const instantiate = () => new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
+const noHost: KernelHost = {
+  curved() {},
+  shape: () => NaN,
+  interpolated: () => NaN,
+  traceGeometry() {},
+  traceStep() {},
+  traceFactor() {},
+};
+
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  sincg(x: number, N: number): number;
+  configure(Na: number, Nb: number, Nc: number, square: number, defaultF: number, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, kStride: number, lStride: number, grid: number, rec: number): void;
+  configurePixel(os: number, thicksteps: number, nsrc: number, nsteps: number, table0: number, table1: number, same0: number, same1: number, flags: number): void;
+  steps(sx: number, sy: number, sz: number, cells: number, count: number, same: number): void;
+  pixel(spixel: number, fpixel: number): number;
+  span(spixel: number, f0: number, f1: number, out: number): number;
+  phiRun: WebAssembly.Global;
+  interpolate: WebAssembly.Global;
+  trace: WebAssembly.Global;
+  pixelOmega: WebAssembly.Global;
+  omegaAcc: WebAssembly.Global;
+}
+
+const instantiate = (host: KernelHost = noHost) =>
+  new WebAssembly.Instance(module, {math: {sin: Math.sin, cos: Math.cos, exp: Math.exp, atan2: Math.atan2}, host: {...host}}).exports as unknown as KernelExports;
 
 /** nanoBragg.c's sincg(x, N) = sin(N x)/sin(x), N at x = 0. */
 export const sincg = instantiate().sincg;
@@ -36,23 +67,35 @@ export interface LatticeConfig {
   square: boolean;
   grid: HklGrid | undefined;
   defaultF: number;
+  /** the pixel loop's sources (32 bytes each) and output row (float32 per pixel) */
+  sources?: number;
+  outPixels?: number;
+  host?: KernelHost;
 }
 
 const PAGE = 65536;
+/** byte offsets fixed by lattice.wat: parameter block, scratch block, sources */
+export const PARAMS = 0;
+export const SCRATCH = 256;
+export const SOURCES = 512;
 
 /** One kernel instance with its own memory: the cell tables and the grid are copied in once. */
 export class LatticeKernel {
   /** the records of the last `run`: REC.size doubles per step */
   readonly records: Float64Array;
-  private readonly exports: KernelExports;
-  private readonly tableOffsets: number[] = [];
-  private readonly sameOffsets: number[] = [];
+  readonly exports: KernelExports;
+  readonly tableOffsets: number[] = [];
+  readonly sameOffsets: number[] = [];
   private readonly stepCounts: number[] = [];
+  /** byte offsets of the step records and the output row */
+  readonly recordOffset: number;
+  readonly outOffset: number;
 
   constructor(cfg: LatticeConfig) {
-    this.exports = instantiate();
+    this.exports = instantiate(cfg.host);
     const maxSteps = Math.max(1, ...cfg.tables.map((t) => t.length / 9));
-    let bytes = maxSteps * REC.size * 8;
+    this.recordOffset = SOURCES + 32 * (cfg.sources ?? 0);
+    let bytes = this.recordOffset + maxSteps * REC.size * 8;
     for (const t of cfg.tables) {
       this.tableOffsets.push(bytes);
       this.stepCounts.push(t.length / 9);
@@ -63,6 +106,8 @@ export class LatticeKernel {
       this.sameOffsets.push(bytes);
       bytes += 8 * Math.ceil(same.byteLength / 8); // the grid's doubles stay 8-byte aligned
     }
+    this.outOffset = bytes;
+    bytes += 8 * Math.ceil((cfg.outPixels ?? 0) / 2);
     const g = cfg.grid && cfg.grid.count ? cfg.grid : undefined;
     const gridOffset = bytes;
     if (g) bytes += g.F.byteLength;
@@ -79,8 +124,8 @@ export class LatticeKernel {
     if (g) heap.set(g.F, gridOffset / 8);
     // no grid: an empty index range sends every lookup to defaultF
     const [hMin, hMax, kMin, kMax, lMin, lMax] = g ? [g.hMin, g.hMax, g.kMin, g.kMax, g.lMin, g.lMax] : [0, -1, 0, -1, 0, -1];
-    this.exports.configure(cfg.Na, cfg.Nb, cfg.Nc, cfg.square ? 1 : 0, cfg.defaultF, hMin, hMax, kMin, kMax, lMin, lMax, g ? g.kRange + 1 : 0, g ? g.lRange + 1 : 0, gridOffset);
-    this.records = new Float64Array(memory.buffer, 0, maxSteps * REC.size);
+    this.exports.configure(cfg.Na, cfg.Nb, cfg.Nc, cfg.square ? 1 : 0, cfg.defaultF, hMin, hMax, kMin, kMax, lMin, lMax, g ? g.kRange + 1 : 0, g ? g.lRange + 1 : 0, gridOffset, this.recordOffset);
+    this.records = new Float64Array(memory.buffer, this.recordOffset, maxSteps * REC.size);
   }
 
   /** Fill `records` with every step of cell table `table` for scattering vector (sx, sy, sz). */

@@ -1,7 +1,8 @@
-;; The lattice kernel: for one scattering vector, the Miller indices, the square crystal's
-;; lattice factor and the nearest-grid structure factor at every (phi step, mosaic domain).
-;; pixel.ts calls `steps` once per (sub-pixel, source) and reads one record per step; it does
-;; everything else (other crystal shapes, interpolation, accumulation, the trace hook) itself.
+;; The pixel loop (`$pixel`, `span`, at the end) and its step kernel (`$steps`): for one
+;; scattering vector, the Miller indices, the square crystal's lattice factor and the
+;; nearest-grid structure factor at every (phi step, mosaic domain), as one record per step that
+;; the pixel loop then accumulates. pixel.ts sets it up and supplies the callbacks (other crystal
+;; shapes, interpolation, the curved detector, the trace points).
 ;;
 ;; Why here and not in JS: six sines per (pixel, phi step, mosaic domain) are most of a frame's
 ;; cost, and Math.sin (a call into V8's C++ fdlibm) is the bottleneck; so is crossing from JS into
@@ -25,6 +26,16 @@
 ;; flipping the sign of the result.)
 (module
   (import "math" "sin" (func $mathSin (param f64) (result f64)))
+  (import "math" "cos" (func $mathCos (param f64) (result f64)))
+  (import "math" "exp" (func $mathExp (param f64) (result f64)))
+  (import "math" "atan2" (func $mathAtan2 (param f64) (param f64) (result f64)))
+  ;; the rarer paths and the tracer, in pixel.ts (they read and write the scratch block)
+  (import "host" "curved" (func $hostCurved))
+  (import "host" "shape" (func $hostShape (param $step i32) (result f64)))
+  (import "host" "interpolated" (func $hostInterpolated (param $step i32) (result f64)))
+  (import "host" "traceGeometry" (func $traceGeometry))
+  (import "host" "traceStep" (func $traceStep (param $step i32) (param $source i32) (param $table i32)))
+  (import "host" "traceFactor" (func $traceFactor (param $step i32) (param $source i32) (param $Fcell f64) (param $Flatt f64) (param $polar f64) (param $lambda f64)))
 
   ;; fdlibm's constants, as mutable globals: V8 rebuilds a v128.const or f64x2.splat from
   ;; immediates (3-4 instructions) at every use, but reads a global with one load (4% of a frame)
@@ -155,23 +166,19 @@
   (global $lMin (mut f64) (f64.const 0)) (global $lMax (mut f64) (f64.const -1))
   (global $kStride (mut i32) (i32.const 0)) (global $lStride (mut i32) (i32.const 0))
   (global $grid (mut i32) (i32.const 0))
+  ;; where the step records start (lattice.ts lays out the memory)
+  (global $rec (mut i32) (i32.const 0))
 
   (func (export "configure") (param $Na f64) (param $Nb f64) (param $Nc f64) (param $square i32) (param $defaultF f64)
       (param $hMin f64) (param $hMax f64) (param $kMin f64) (param $kMax f64) (param $lMin f64) (param $lMax f64)
-      (param $kStride i32) (param $lStride i32) (param $grid i32)
+      (param $kStride i32) (param $lStride i32) (param $grid i32) (param $rec i32)
     (global.set $Na (local.get $Na)) (global.set $Nb (local.get $Nb)) (global.set $Nc (local.get $Nc))
     (global.set $square (local.get $square)) (global.set $defaultF (local.get $defaultF))
     (global.set $hMin (local.get $hMin)) (global.set $hMax (local.get $hMax))
     (global.set $kMin (local.get $kMin)) (global.set $kMax (local.get $kMax))
     (global.set $lMin (local.get $lMin)) (global.set $lMax (local.get $lMax))
     (global.set $kStride (local.get $kStride)) (global.set $lStride (local.get $lStride))
-    (global.set $grid (local.get $grid)))
-
-  ;; F_latt factor of one axis: C multiplies in sincg(pi x, N) only for N > 1
-  (func $axisFactor (param $x f64) (param $N f64) (result f64)
-    (if (result f64) (f64.gt (local.get $N) (f64.const 1))
-      (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $x)) (local.get $N)))
-      (else (f64.const 1))))
+    (global.set $grid (local.get $grid)) (global.set $rec (local.get $rec)))
 
   ;; One record of 11 doubles per step, for `count` steps whose cells (a, b, c: 9 doubles, in
   ;; metres) start at byte `cells`: h k l, h0 k0 l0 (C's ceil(x - 0.5)), F_latt_a/b/c and F_latt
@@ -179,17 +186,18 @@
   ;; `same` points to one i32 per step: -1, or an earlier step with bit-identical cells, whose
   ;; record is copied (C evaluates it again, to the same bits: with C-PARITY-001 the zero-angle
   ;; phi step reuses the last step's cell).
-  (func (export "steps") (param $sx f64) (param $sy f64) (param $sz f64) (param $cells i32) (param $count i32) (param $same i32)
+  (func $steps (export "steps") (param $sx f64) (param $sy f64) (param $sz f64) (param $cells i32) (param $count i32) (param $same i32)
     (local $rec i32) (local $end i32) (local $from i32)
     (local $h f64) (local $k f64) (local $l f64) (local $h0 f64) (local $k0 f64) (local $l0 f64)
     (local $fa f64) (local $fb f64) (local $fc f64) (local $F f64)
+    (local.set $rec (global.get $rec))
     (local.set $end (i32.add (local.get $cells) (i32.mul (local.get $count) (i32.const 72))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $cells) (local.get $end)))
       (local.set $from (i32.load (local.get $same)))
       (if (i32.ge_s (local.get $from) (i32.const 0))
         (then
-          (memory.copy (local.get $rec) (i32.mul (local.get $from) (i32.const 88)) (i32.const 88))
+          (memory.copy (local.get $rec) (i32.add (global.get $rec) (i32.mul (local.get $from) (i32.const 88))) (i32.const 88))
           (local.set $rec (i32.add (local.get $rec) (i32.const 88)))
           (local.set $cells (i32.add (local.get $cells) (i32.const 72)))
           (local.set $same (i32.add (local.get $same) (i32.const 4)))
@@ -205,9 +213,16 @@
       (local.set $l0 (f64.ceil (f64.sub (local.get $l) (f64.const 0.5))))
       (if (global.get $square)
         (then
-          (local.set $fa (call $axisFactor (local.get $h) (global.get $Na)))
-          (local.set $fb (call $axisFactor (local.get $k) (global.get $Nb)))
-          (local.set $fc (call $axisFactor (local.get $l) (global.get $Nc))))
+          ;; C multiplies in sincg(pi x, N) only for N > 1 (written out here: V8 does not inline wasm calls)
+          (local.set $fa (if (result f64) (f64.gt (global.get $Na) (f64.const 1))
+            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $h)) (global.get $Na)))
+            (else (f64.const 1))))
+          (local.set $fb (if (result f64) (f64.gt (global.get $Nb) (f64.const 1))
+            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $k)) (global.get $Nb)))
+            (else (f64.const 1))))
+          (local.set $fc (if (result f64) (f64.gt (global.get $Nc) (f64.const 1))
+            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $l)) (global.get $Nc)))
+            (else (f64.const 1)))))
         (else (local.set $fa (f64.const 1)) (local.set $fb (f64.const 1)) (local.set $fc (f64.const 1))))
       (local.set $F (global.get $defaultF))
       (if (i32.and (i32.and
@@ -238,4 +253,331 @@
       (local.set $cells (i32.add (local.get $cells) (i32.const 72)))
       (local.set $same (i32.add (local.get $same) (i32.const 4)))
       (br $next))))
+
+;; ---------------------------------------------------------------------------------------------
+;; The pixel loop (nanoBragg.c's, for one pixel or a run of pixels of one row): sub-pixel
+;; positions, unit vectors, solid angle, sensor capture, polarization, the step kernel above and
+;; the accumulation, all in double operations in C's order. Math.exp, Math.cos and Math.atan2
+;; are imported (called at most once per sub-pixel), so every value is what the JS form gives.
+;; Crystal shapes other than SQUARE, tricubic interpolation and the curved detector call back
+;; into pixel.ts; with $trace on, so do the trace points, at the places C prints them.
+;;
+;; Parameter block (pixel.ts writes it), byte offsets from 0:
+;;   0 fdet, 24 sdet, 48 odet, 72 pix0 (3 doubles each), 96 polarization axis (normalised in
+;;   place by every polarization, as C does), 120 pixel size, 128 close distance, 136 sub-pixel
+;;   size, 144 layer step, 152 mu, 160 sensor thickness, 168 I_bg, 176 fluence, 184 steps (C's
+;;   normaliser), 192 d-min, 200 water size, 208 Kahn factor, 216 r_e^2
+;; Scratch block, from 256 (written only when tracing; read by the trace callbacks):
+;;   256 position, 280 airpath, 288 omega, 296 diffracted, 320 incident, 344 lambda,
+;;   352 scattering vector, 376 I, 384 capture, 392 polar, 400 the pixel's value
+;; Sources from 512: 32 bytes each (direction, lambda).
+  (global $os (mut i32) (i32.const 1))
+  (global $thicksteps (mut i32) (i32.const 1))
+  (global $nsrc (mut i32) (i32.const 0))
+  (global $nsteps (mut i32) (i32.const 0))
+  (global $table0 (mut i32) (i32.const 0)) (global $table1 (mut i32) (i32.const 0))
+  (global $same0 (mut i32) (i32.const 0)) (global $same1 (mut i32) (i32.const 0))
+  (global $nopolar (mut i32) (i32.const 0))
+  (global $ovThick (mut i32) (i32.const 0)) (global $ovPolar (mut i32) (i32.const 0)) (global $ovOmega (mut i32) (i32.const 0))
+  (global $pointPixel (mut i32) (i32.const 0)) (global $curved (mut i32) (i32.const 0)) (global $cparity (mut i32) (i32.const 0))
+  ;; run state, read and set by pixel.ts between calls: has a phi loop run (c-parity carry-over),
+  ;; is interpolation still on, is a trace hook attached
+  (global $phiRun (export "phiRun") (mut i32) (i32.const 0))
+  (global $interpolate (export "interpolate") (mut i32) (i32.const 0))
+  (global $trace (export "trace") (mut i32) (i32.const 0))
+  ;; the last pixel's solid-angle sum, and the running sum over `span` calls (in pixel order)
+  (global $pixelOmega (export "pixelOmega") (mut f64) (f64.const 0))
+  (global $omegaAcc (export "omegaAcc") (mut f64) (f64.const 0))
+
+  (func (export "configurePixel") (param $os i32) (param $thicksteps i32) (param $nsrc i32) (param $nsteps i32)
+      (param $table0 i32) (param $table1 i32) (param $same0 i32) (param $same1 i32) (param $flags i32)
+    (global.set $os (local.get $os)) (global.set $thicksteps (local.get $thicksteps))
+    (global.set $nsrc (local.get $nsrc)) (global.set $nsteps (local.get $nsteps))
+    (global.set $table0 (local.get $table0)) (global.set $table1 (local.get $table1))
+    (global.set $same0 (local.get $same0)) (global.set $same1 (local.get $same1))
+    (global.set $nopolar (i32.and (local.get $flags) (i32.const 1)))
+    (global.set $ovThick (i32.and (i32.shr_u (local.get $flags) (i32.const 1)) (i32.const 1)))
+    (global.set $ovPolar (i32.and (i32.shr_u (local.get $flags) (i32.const 2)) (i32.const 1)))
+    (global.set $ovOmega (i32.and (i32.shr_u (local.get $flags) (i32.const 3)) (i32.const 1)))
+    (global.set $pointPixel (i32.and (i32.shr_u (local.get $flags) (i32.const 4)) (i32.const 1)))
+    (global.set $curved (i32.and (i32.shr_u (local.get $flags) (i32.const 5)) (i32.const 1)))
+    (global.set $cparity (i32.and (i32.shr_u (local.get $flags) (i32.const 6)) (i32.const 1))))
+
+  ;; 1/|v| normalisation of three doubles at `at` (C's unitize: zero stays zero)
+  (func $unitAt (param $at i32)
+    (local $x f64) (local $y f64) (local $z f64) (local $m f64)
+    (local.set $x (f64.load offset=0 (local.get $at)))
+    (local.set $y (f64.load offset=8 (local.get $at)))
+    (local.set $z (f64.load offset=16 (local.get $at)))
+    (local.set $m (f64.sqrt (f64.add (f64.add (f64.mul (local.get $x) (local.get $x)) (f64.mul (local.get $y) (local.get $y))) (f64.mul (local.get $z) (local.get $z)))))
+    (if (f64.ne (local.get $m) (f64.const 0))
+      (then
+        (f64.store offset=0 (local.get $at) (f64.div (local.get $x) (local.get $m)))
+        (f64.store offset=8 (local.get $at) (f64.div (local.get $y) (local.get $m)))
+        (f64.store offset=16 (local.get $at) (f64.div (local.get $z) (local.get $m))))
+      (else
+        (f64.store offset=0 (local.get $at) (f64.const 0))
+        (f64.store offset=8 (local.get $at) (f64.const 0))
+        (f64.store offset=16 (local.get $at) (f64.const 0)))))
+
+  (func $dotAt (param $a i32) (param $b i32) (result f64)
+    (f64.add (f64.add
+      (f64.mul (f64.load offset=0 (local.get $a)) (f64.load offset=0 (local.get $b)))
+      (f64.mul (f64.load offset=8 (local.get $a)) (f64.load offset=8 (local.get $b))))
+      (f64.mul (f64.load offset=16 (local.get $a)) (f64.load offset=16 (local.get $b)))))
+
+  ;; out = a x b, three doubles each
+  (func $crossAt (param $a i32) (param $b i32) (param $out i32)
+    (f64.store offset=0 (local.get $out) (f64.sub
+      (f64.mul (f64.load offset=8 (local.get $a)) (f64.load offset=16 (local.get $b)))
+      (f64.mul (f64.load offset=16 (local.get $a)) (f64.load offset=8 (local.get $b)))))
+    (f64.store offset=8 (local.get $out) (f64.sub
+      (f64.mul (f64.load offset=16 (local.get $a)) (f64.load offset=0 (local.get $b)))
+      (f64.mul (f64.load offset=0 (local.get $a)) (f64.load offset=16 (local.get $b)))))
+    (f64.store offset=16 (local.get $out) (f64.sub
+      (f64.mul (f64.load offset=0 (local.get $a)) (f64.load offset=8 (local.get $b)))
+      (f64.mul (f64.load offset=8 (local.get $a)) (f64.load offset=0 (local.get $b))))))
+
+  ;; Kahn polarization factor of the incident (320) and diffracted (296) vectors of the scratch
+  ;; block, both normalised in place, as is the axis (96): C's polarization_factor
+  (func $polarization (result f64)
+    (local $cos2 f64) (local $cos2sqr f64) (local $psi f64) (local $kahn f64)
+    (call $unitAt (i32.const 320))
+    (call $unitAt (i32.const 296))
+    (call $unitAt (i32.const 96))
+    (local.set $cos2 (call $dotAt (i32.const 320) (i32.const 296)))
+    (local.set $cos2sqr (f64.mul (local.get $cos2) (local.get $cos2)))
+    (local.set $kahn (f64.load offset=208 (i32.const 0)))
+    (if (f64.ne (local.get $kahn) (f64.const 0))
+      (then
+        ;; B_in = axis x incident, E_in = incident x B_in (at 416 and 440), psi = -atan2(B_out, E_out)
+        (call $crossAt (i32.const 96) (i32.const 320) (i32.const 416))
+        (call $unitAt (i32.const 416))
+        (call $crossAt (i32.const 320) (i32.const 416) (i32.const 440))
+        (call $unitAt (i32.const 440))
+        (local.set $psi (f64.neg (call $mathAtan2
+          (call $dotAt (i32.const 296) (i32.const 416))
+          (call $dotAt (i32.const 296) (i32.const 440)))))))
+    (f64.mul (f64.const 0.5)
+      (f64.sub (f64.add (f64.const 1) (local.get $cos2sqr))
+        (f64.mul (f64.mul (local.get $kahn) (call $mathCos (f64.mul (f64.const 2) (local.get $psi))))
+          (f64.sub (f64.const 1) (local.get $cos2sqr))))))
+
+  ;; One pixel: returns what C adds to floatimage[] (a double); its solid-angle sum goes to $pixelOmega.
+  (func $pixel (export "pixel") (param $spixel i32) (param $fpixel i32) (result f64)
+    (local $I f64) (local $polar f64) (local $omega f64) (local $capture f64) (local $omegaSum f64)
+    (local $t i32) (local $subS i32) (local $subF i32) (local $Odet f64) (local $sub f64)
+    (local $Fdet f64) (local $Sdet f64) (local $px f64) (local $py f64) (local $pz f64) (local $air f64)
+    (local $dx f64) (local $dy f64) (local $dz f64) (local $ix f64) (local $iy f64) (local $iz f64)
+    (local $lambda f64) (local $sx f64) (local $sy f64) (local $sz f64) (local $stol f64) (local $parallax f64)
+    (local $src i32) (local $srcEnd i32) (local $source i32) (local $table i32)
+    (local $step i32) (local $r i32) (local $Flatt f64) (local $Fcell f64) (local $test f64) (local $dmin f64)
+    (local.set $I (f64.load offset=168 (i32.const 0)))
+    (local.set $polar (select (f64.const 1) (f64.const 0) (global.get $nopolar)))
+    (local.set $sub (f64.load offset=136 (i32.const 0)))
+    (local.set $dmin (f64.load offset=192 (i32.const 0)))
+    (local.set $srcEnd (i32.add (i32.const 512) (i32.shl (global.get $nsrc) (i32.const 5))))
+    (local.set $t (i32.const 0))
+    (block $thickDone (loop $thick
+      (br_if $thickDone (i32.ge_s (local.get $t) (global.get $thicksteps)))
+      (local.set $Odet (f64.mul (f64.convert_i32_s (local.get $t)) (f64.load offset=144 (i32.const 0))))
+      (local.set $capture (select (f64.const 1) (f64.const 0) (f64.eq (f64.load offset=160 (i32.const 0)) (f64.const 0))))
+      (local.set $subS (i32.const 0))
+      (block $sDone (loop $sLoop
+        (br_if $sDone (i32.ge_s (local.get $subS) (global.get $os)))
+        (local.set $subF (i32.const 0))
+        (block $fDone (loop $fLoop
+          (br_if $fDone (i32.ge_s (local.get $subF) (global.get $os)))
+          (local.set $Fdet (f64.add (f64.mul (local.get $sub)
+              (f64.convert_i32_s (i32.add (i32.mul (local.get $fpixel) (global.get $os)) (local.get $subF))))
+            (f64.div (local.get $sub) (f64.const 2))))
+          (local.set $Sdet (f64.add (f64.mul (local.get $sub)
+              (f64.convert_i32_s (i32.add (i32.mul (local.get $spixel) (global.get $os)) (local.get $subS))))
+            (f64.div (local.get $sub) (f64.const 2))))
+          (local.set $px (f64.add (f64.add (f64.add
+            (f64.mul (local.get $Fdet) (f64.load offset=0 (i32.const 0)))
+            (f64.mul (local.get $Sdet) (f64.load offset=24 (i32.const 0))))
+            (f64.mul (local.get $Odet) (f64.load offset=48 (i32.const 0))))
+            (f64.load offset=72 (i32.const 0))))
+          (local.set $py (f64.add (f64.add (f64.add
+            (f64.mul (local.get $Fdet) (f64.load offset=8 (i32.const 0)))
+            (f64.mul (local.get $Sdet) (f64.load offset=32 (i32.const 0))))
+            (f64.mul (local.get $Odet) (f64.load offset=56 (i32.const 0))))
+            (f64.load offset=80 (i32.const 0))))
+          (local.set $pz (f64.add (f64.add (f64.add
+            (f64.mul (local.get $Fdet) (f64.load offset=16 (i32.const 0)))
+            (f64.mul (local.get $Sdet) (f64.load offset=40 (i32.const 0))))
+            (f64.mul (local.get $Odet) (f64.load offset=64 (i32.const 0))))
+            (f64.load offset=88 (i32.const 0))))
+          (if (global.get $curved)
+            (then
+              (f64.store offset=256 (i32.const 0) (local.get $px))
+              (f64.store offset=264 (i32.const 0) (local.get $py))
+              (f64.store offset=272 (i32.const 0) (local.get $pz))
+              (call $hostCurved)
+              (local.set $px (f64.load offset=256 (i32.const 0)))
+              (local.set $py (f64.load offset=264 (i32.const 0)))
+              (local.set $pz (f64.load offset=272 (i32.const 0)))))
+          (local.set $air (f64.sqrt (f64.add (f64.add (f64.mul (local.get $px) (local.get $px)) (f64.mul (local.get $py) (local.get $py))) (f64.mul (local.get $pz) (local.get $pz)))))
+          (if (f64.ne (local.get $air) (f64.const 0))
+            (then
+              (local.set $dx (f64.div (local.get $px) (local.get $air)))
+              (local.set $dy (f64.div (local.get $py) (local.get $air)))
+              (local.set $dz (f64.div (local.get $pz) (local.get $air))))
+            (else (local.set $dx (f64.const 0)) (local.set $dy (f64.const 0)) (local.set $dz (f64.const 0))))
+          (if (i32.or (f64.eq (local.get $omega) (f64.const 0)) (global.get $ovOmega))
+            (then
+              (local.set $omega (f64.div (f64.mul (f64.div (f64.div
+                  (f64.mul (f64.load offset=120 (i32.const 0)) (f64.load offset=120 (i32.const 0)))
+                  (local.get $air)) (local.get $air))
+                (f64.load offset=128 (i32.const 0))) (local.get $air)))
+              (if (global.get $pointPixel)
+                (then (local.set $omega (f64.div (f64.div (f64.const 1) (local.get $air)) (local.get $air)))))))
+          (local.set $omegaSum (f64.add (local.get $omegaSum) (local.get $omega)))
+          (if (i32.or (f64.eq (local.get $capture) (f64.const 0)) (global.get $ovThick))
+            (then
+              (local.set $parallax (f64.add (f64.add
+                (f64.mul (local.get $dx) (f64.load offset=48 (i32.const 0)))
+                (f64.mul (local.get $dy) (f64.load offset=56 (i32.const 0))))
+                (f64.mul (local.get $dz) (f64.load offset=64 (i32.const 0)))))
+              (local.set $capture (f64.sub
+                (call $mathExp (f64.div (f64.mul (f64.mul (f64.neg (f64.convert_i32_s (local.get $t)))
+                  (f64.load offset=144 (i32.const 0))) (f64.load offset=152 (i32.const 0))) (local.get $parallax)))
+                (call $mathExp (f64.div (f64.mul (f64.mul (f64.neg (f64.convert_i32_s (i32.add (local.get $t) (i32.const 1))))
+                  (f64.load offset=144 (i32.const 0))) (f64.load offset=152 (i32.const 0))) (local.get $parallax)))))))
+
+          (local.set $src (i32.const 512))
+          (local.set $source (i32.const 0))
+          (block $srcDone (loop $srcLoop
+            (br_if $srcDone (i32.ge_u (local.get $src) (local.get $srcEnd)))
+            (block $srcNext
+              (local.set $ix (f64.neg (f64.load offset=0 (local.get $src))))
+              (local.set $iy (f64.neg (f64.load offset=8 (local.get $src))))
+              (local.set $iz (f64.neg (f64.load offset=16 (local.get $src))))
+              (local.set $lambda (f64.load offset=24 (local.get $src)))
+              (local.set $sx (f64.div (f64.sub (local.get $dx) (local.get $ix)) (local.get $lambda)))
+              (local.set $sy (f64.div (f64.sub (local.get $dy) (local.get $iy)) (local.get $lambda)))
+              (local.set $sz (f64.div (f64.sub (local.get $dz) (local.get $iz)) (local.get $lambda)))
+              (if (global.get $trace)
+                (then
+                  (f64.store offset=256 (i32.const 0) (local.get $px))
+                  (f64.store offset=264 (i32.const 0) (local.get $py))
+                  (f64.store offset=272 (i32.const 0) (local.get $pz))
+                  (f64.store offset=280 (i32.const 0) (local.get $air))
+                  (f64.store offset=288 (i32.const 0) (local.get $omega))
+                  (f64.store offset=296 (i32.const 0) (local.get $dx))
+                  (f64.store offset=304 (i32.const 0) (local.get $dy))
+                  (f64.store offset=312 (i32.const 0) (local.get $dz))
+                  (f64.store offset=320 (i32.const 0) (local.get $ix))
+                  (f64.store offset=328 (i32.const 0) (local.get $iy))
+                  (f64.store offset=336 (i32.const 0) (local.get $iz))
+                  (f64.store offset=344 (i32.const 0) (local.get $lambda))
+                  (f64.store offset=352 (i32.const 0) (local.get $sx))
+                  (f64.store offset=360 (i32.const 0) (local.get $sy))
+                  (f64.store offset=368 (i32.const 0) (local.get $sz))
+                  (if (i32.eqz (local.get $source)) (then (call $traceGeometry)))))
+              (local.set $stol (f64.mul (f64.const 0.5) (f64.sqrt (f64.add (f64.add
+                (f64.mul (local.get $sx) (local.get $sx)) (f64.mul (local.get $sy) (local.get $sy))) (f64.mul (local.get $sz) (local.get $sz))))))
+              (br_if $srcNext (i32.and (i32.and (f64.gt (local.get $dmin) (f64.const 0)) (f64.gt (local.get $stol) (f64.const 0)))
+                (f64.gt (local.get $dmin) (f64.div (f64.const 0.5) (local.get $stol)))))
+              (if (i32.or (f64.eq (local.get $polar) (f64.const 0)) (global.get $ovPolar))
+                (then
+                  (f64.store offset=296 (i32.const 0) (local.get $dx))
+                  (f64.store offset=304 (i32.const 0) (local.get $dy))
+                  (f64.store offset=312 (i32.const 0) (local.get $dz))
+                  (f64.store offset=320 (i32.const 0) (local.get $ix))
+                  (f64.store offset=328 (i32.const 0) (local.get $iy))
+                  (f64.store offset=336 (i32.const 0) (local.get $iz))
+                  (local.set $polar (call $polarization))
+                  (local.set $dx (f64.load offset=296 (i32.const 0)))
+                  (local.set $dy (f64.load offset=304 (i32.const 0)))
+                  (local.set $dz (f64.load offset=312 (i32.const 0)))
+                  (local.set $ix (f64.load offset=320 (i32.const 0)))
+                  (local.set $iy (f64.load offset=328 (i32.const 0)))
+                  (local.set $iz (f64.load offset=336 (i32.const 0)))))
+              (if (global.get $trace)
+                (then
+                  (f64.store offset=296 (i32.const 0) (local.get $dx))
+                  (f64.store offset=304 (i32.const 0) (local.get $dy))
+                  (f64.store offset=312 (i32.const 0) (local.get $dz))
+                  (f64.store offset=320 (i32.const 0) (local.get $ix))
+                  (f64.store offset=328 (i32.const 0) (local.get $iy))
+                  (f64.store offset=336 (i32.const 0) (local.get $iz))))
+              ;; C-PARITY-001: the run's first phi loop starts from the unrotated cell (table 0)
+              (local.set $table (i32.and (global.get $cparity) (i32.eqz (global.get $phiRun))))
+              (global.set $phiRun (i32.const 1))
+              (if (local.get $table)
+                (then (call $steps (local.get $sx) (local.get $sy) (local.get $sz) (global.get $table0) (global.get $nsteps) (global.get $same0)))
+                (else (call $steps (local.get $sx) (local.get $sy) (local.get $sz) (global.get $table1) (global.get $nsteps) (global.get $same1))))
+              (local.set $table (i32.eqz (local.get $table)))
+              (local.set $r (global.get $rec))
+              (local.set $step (i32.const 0))
+              (block $stepsDone (loop $stepLoop
+                (br_if $stepsDone (i32.ge_s (local.get $step) (global.get $nsteps)))
+                (block $stepNext
+                  (if (global.get $trace) (then (call $traceStep (local.get $step) (local.get $source) (local.get $table))))
+                  (local.set $Flatt (if (result f64) (global.get $square)
+                    (then (f64.load offset=72 (local.get $r)))
+                    (else (call $hostShape (local.get $step)))))
+                  (br_if $stepNext (i32.and (f64.eq (local.get $Flatt) (f64.const 0)) (f64.eq (f64.load offset=200 (i32.const 0)) (f64.const 0))))
+                  (local.set $Fcell (if (result f64) (global.get $interpolate)
+                    (then (call $hostInterpolated (local.get $step)))
+                    (else (f64.load offset=80 (local.get $r)))))
+                  (if (global.get $trace)
+                    (then (call $traceFactor (local.get $step) (local.get $source) (local.get $Fcell) (local.get $Flatt) (local.get $polar) (local.get $lambda))))
+                  (local.set $I (f64.add (local.get $I)
+                    (f64.mul (f64.mul (f64.mul (local.get $Fcell) (local.get $Fcell)) (local.get $Flatt)) (local.get $Flatt))))
+                  (if (global.get $ovThick) (then (local.set $I (f64.mul (local.get $I) (local.get $capture)))))
+                  (if (global.get $ovPolar) (then (local.set $I (f64.mul (local.get $I) (local.get $polar)))))
+                  (if (global.get $ovOmega) (then (local.set $I (f64.mul (local.get $I) (local.get $omega))))))
+                (local.set $r (i32.add (local.get $r) (i32.const 88)))
+                (local.set $step (i32.add (local.get $step) (i32.const 1)))
+                (br $stepLoop))))
+            (local.set $src (i32.add (local.get $src) (i32.const 32)))
+            (local.set $source (i32.add (local.get $source) (i32.const 1)))
+            (br $srcLoop)))
+          (local.set $subF (i32.add (local.get $subF) (i32.const 1)))
+          (br $fLoop)))
+        (local.set $subS (i32.add (local.get $subS) (i32.const 1)))
+        (br $sLoop)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $thick)))
+
+    (local.set $test (f64.div (f64.mul (f64.mul (f64.load offset=216 (i32.const 0)) (f64.load offset=176 (i32.const 0))) (local.get $I))
+      (f64.load offset=184 (i32.const 0))))
+    (if (i32.eqz (global.get $ovThick)) (then (local.set $test (f64.mul (local.get $test) (local.get $capture)))))
+    (if (i32.eqz (global.get $ovPolar)) (then (local.set $test (f64.mul (local.get $test) (local.get $polar)))))
+    (if (i32.eqz (global.get $ovOmega)) (then (local.set $test (f64.mul (local.get $test) (local.get $omega)))))
+    (if (global.get $trace)
+      (then
+        (f64.store offset=296 (i32.const 0) (local.get $dx))
+        (f64.store offset=304 (i32.const 0) (local.get $dy))
+        (f64.store offset=312 (i32.const 0) (local.get $dz))
+        (f64.store offset=320 (i32.const 0) (local.get $ix))
+        (f64.store offset=328 (i32.const 0) (local.get $iy))
+        (f64.store offset=336 (i32.const 0) (local.get $iz))
+        (f64.store offset=376 (i32.const 0) (local.get $I))
+        (f64.store offset=384 (i32.const 0) (local.get $capture))
+        (f64.store offset=392 (i32.const 0) (local.get $polar))
+        (f64.store offset=288 (i32.const 0) (local.get $omega))
+        (f64.store offset=400 (i32.const 0) (local.get $test))))
+    (global.set $pixelOmega (local.get $omegaSum))
+    (local.get $test))
+
+  ;; Pixels [f0, f1) of row s, as float32 from byte `out` on, their solid-angle sums added to
+  ;; $omegaAcc in order. Stops after a pixel in which interpolation switched off (the renderer
+  ;; notes where); returns how many pixels it rendered.
+  (func (export "span") (param $s i32) (param $f0 i32) (param $f1 i32) (param $out i32) (result i32)
+    (local $f i32) (local $wasOn i32)
+    (local.set $f (local.get $f0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $f) (local.get $f1)))
+      (local.set $wasOn (global.get $interpolate))
+      (f32.store (local.get $out) (f32.demote_f64 (call $pixel (local.get $s) (local.get $f))))
+      (global.set $omegaAcc (f64.add (global.get $omegaAcc) (global.get $pixelOmega)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $f (i32.add (local.get $f) (i32.const 1)))
+      (br_if $done (i32.and (local.get $wasOn) (i32.eqz (global.get $interpolate))))
+      (br $next)))
+    (i32.sub (local.get $f) (local.get $f0)))
 )

@@ -89,6 +89,18 @@ export function subpixelPositionM(pixel: number, sub: number, oversample: number
   return subpixelSize * (pixel * oversample + sub) + subpixelSize / 2.0;
 }
 
+/** Fdet of every column's last sub-pixel; the last table is kept: a frame's rows come in many instalments. */
+let fdetTable: {key: string; fdetM: Float64Array} | undefined;
+function lastSubpixelFdetM(fpixels: number, oversample: number, pixelSizeM: number): Float64Array {
+  const key = `${fpixels} ${oversample} ${pixelSizeM}`;
+  if (fdetTable?.key !== key) {
+    const fdetM = new Float64Array(fpixels);
+    for (let f = 0; f < fpixels; f++) fdetM[f] = subpixelPositionM(f, oversample - 1, oversample, pixelSizeM);
+    fdetTable = {key, fdetM};
+  }
+  return fdetTable.fdetM;
+}
+
 /**
  * RenderStats of a finished image, as the render loop would have accumulated them. Rows can
  * be added in instalments (rows [from, to) into `stats`), in raster order: the sums then come
@@ -99,7 +111,7 @@ export function statsFromImage(image: Float32Array, layout: RenderLayout, rows: 
   checkSize(image.length, fpixels, spixels, 'float image');
   if (mask !== undefined) checkSize(mask.length, fpixels, spixels, 'mask');
   const last = oversample - 1;
-  const fdetM = Float64Array.from({length: fpixels}, (_, f) => subpixelPositionM(f, last, oversample, pixelSizeM));
+  const fdetM = lastSubpixelFdetM(fpixels, oversample, pixelSizeM);
   const b = roiBounds(roi, fpixels, spixels);
   for (let spixel = Math.max(b.s0, rows[0]); spixel <= Math.min(b.s1, rows[1] - 1); spixel++) {
     const sdetM = subpixelPositionM(spixel, last, oversample, pixelSizeM);

@@ -1,7 +1,10 @@
 /**
- * One detector pixel, computed the way nanoBragg.c's pixel loop computes it. This is the only
- * copy of the per-pixel physics: the full-frame renderer and the single-pixel tracer both call
- * `PixelEngine.render`, the tracer with a hook attached.
+ * Detector pixels, computed the way nanoBragg.c's pixel loop computes them. The loop itself is
+ * WebAssembly (`$pixel` in lattice.wat), the only copy of the per-pixel physics: the renderer
+ * calls it for runs of pixels (`renderRows`), the single-pixel tracer for one pixel with a hook
+ * attached (`render`). This class sets it up (cell tables, parameter block) and holds what it
+ * calls back for: the trace points, the crystal shapes other than SQUARE, tricubic
+ * interpolation and the curved detector.
  *
  * Run state that C carries from pixel to pixel in raster order lives in `RunState`:
  * - the phi carry-over (C-PARITY-001, c-parity mode only): a phi step of angle exactly 0 reuses
@@ -11,8 +14,8 @@
  */
 import {interpolateF, outsideInterpolationRange} from './hkl.js';
 import type {TraceHook} from './hook.js';
-import {LatticeKernel, REC} from './lattice.js';
-import {polarizationFactor, sinc3} from './physics.js';
+import {LatticeKernel, PARAMS, REC, SCRATCH, SOURCES, type KernelHost} from './lattice.js';
+import {sinc3} from './physics.js';
 import {R_E_SQR, type Simulation} from './setup.js';
 import {rotateAxis, rotateUmat, type Vec3} from './vec.js';
 
@@ -52,11 +55,14 @@ export class PixelEngine {
   private readonly cellsLater: Float64Array;
   private readonly pos: Vec3 = [0, 0, 0];
   private readonly result = new PixelResult();
-  private readonly incident: Vec3 = [0, 0, 0];
-  private readonly diffracted: Vec3 = [0, 0, 0];
-  private readonly polarAxis: Vec3;
-  /** Miller indices, F_latt (square) and nearest F_cell of every step, from WebAssembly */
-  private readonly lattice: LatticeKernel;
+  /** the pixel loop in WebAssembly, with its step records, scratch block and output row */
+  private readonly kernel: LatticeKernel;
+  private readonly rec: Float64Array;
+  private readonly scratch: Float64Array;
+  private readonly outRow: Float32Array;
+  /** the run state and hook of the call in progress (the kernel's callbacks use them) */
+  private state?: RunState;
+  private hook?: TraceHook;
 
   constructor(readonly sim: Simulation) {
     const {crystal, phisteps} = sim;
@@ -96,9 +102,8 @@ export class PixelEngine {
     };
     this.cellsFirst = pack(first.cells);
     this.cellsLater = pack(later.cells);
-    this.polarAxis = [...sim.detector.polarVector];
     const {Na, Nb, Nc} = crystal;
-    this.lattice = new LatticeKernel({
+    this.kernel = new LatticeKernel({
       tables: [this.cellsFirst, this.cellsLater],
       Na,
       Nb,
@@ -106,7 +111,15 @@ export class PixelEngine {
       square: sim.settings.shape === 'SQUARE',
       grid: sim.hkl,
       defaultF: sim.settings.defaultF,
+      sources: sim.beam.sources.length,
+      outPixels: sim.detector.fpixels,
+      host: this.host(),
     });
+    const buffer = this.kernel.exports.memory.buffer;
+    this.rec = this.kernel.records;
+    this.scratch = new Float64Array(buffer, SCRATCH, (SOURCES - SCRATCH) / 8);
+    this.outRow = new Float32Array(buffer, this.kernel.outOffset, sim.detector.fpixels);
+    this.configureKernel();
   }
 
   freshState(): RunState {
@@ -192,150 +205,176 @@ export class PixelEngine {
     pos[0] = Fdet * f[0] + Sdet * s[0] + Odet * o[0] + p0[0];
     pos[1] = Fdet * f[1] + Sdet * s[1] + Odet * o[1] + p0[1];
     pos[2] = Fdet * f[2] + Sdet * s[2] + Odet * o[2] + p0[2];
-    if (d.curved) {
-      // every pixel at the same distance: detector coordinates become angles about s and f
-      const dist = d.distanceM;
-      const v: Vec3 = [dist * d.beam[0], dist * d.beam[1], dist * d.beam[2]];
-      const curved = rotateAxis(rotateAxis(v, d.sdet, pos[1] / dist), d.fdet, pos[2] / dist);
-      pos[0] = curved[0];
-      pos[1] = curved[1];
-      pos[2] = curved[2];
-    }
+    if (d.curved) this.curve(pos);
     return pos;
+  }
+
+  /** The curved detector: every pixel at the same distance, detector coordinates become angles about s and f. */
+  private curve(pos: Vec3 | Float64Array): void {
+    const d = this.sim.detector;
+    const dist = d.distanceM;
+    const v: Vec3 = [dist * d.beam[0], dist * d.beam[1], dist * d.beam[2]];
+    const curved = rotateAxis(rotateAxis(v, d.sdet, pos[1] / dist), d.fdet, pos[2] / dist);
+    pos[0] = curved[0];
+    pos[1] = curved[1];
+    pos[2] = curved[2];
   }
 
   /** Render one pixel; the returned object is reused by the next call. */
   render(spixel: number, fpixel: number, st: RunState, hook?: TraceHook): PixelResult {
-    const sim = this.sim;
-    const s = sim.settings;
-    const d = sim.detector;
-    const os = sim.oversample;
-    const sub = d.pixelSizeM / os;
-    const sources = sim.beam.sources;
-    const nsrc = sources.length;
-    const steps = sim.phisteps * sim.crystal.mosaicDomains;
-    const square = s.shape === 'SQUARE';
-    const water = s.waterSizeM;
-    const dmin = s.dminM;
-    const ovThick = s.oversampleThick;
-    const ovPolar = s.oversamplePolar;
-    const ovOmega = s.oversampleOmega;
-    const incident = this.incident;
-    const diffracted = this.diffracted;
-    const lattice = this.lattice;
-    const rec = lattice.records;
+    const x = this.kernel.exports;
+    this.enter(st, hook);
+    let value: number;
+    try {
+      value = x.pixel(spixel, fpixel);
+    } finally {
+      this.leave(st);
+    }
+    if (hook) this.traceFinal(hook);
+    this.result.value = value;
+    this.result.omegaSum = x.pixelOmega.value as number;
+    return this.result;
+  }
 
-    let I = sim.Ibg;
-    let polar = s.nopolar ? 1.0 : 0.0;
-    let omegaPixel = 0.0;
-    let capture = 0.0;
-    let omegaSum = 0.0;
-
-    for (let thickTic = 0; thickTic < sim.thicksteps; thickTic++) {
-      const Odet = thickTic * sim.thickstepM;
-      capture = 0.0;
-      if (sim.thickM === 0.0) capture = 1.0;
-      for (let subS = 0; subS < os; subS++) {
-        for (let subF = 0; subF < os; subF++) {
-          const pos = this.subpixelPosition(fpixel, spixel, subF, subS, sub, Odet);
-          // normalised here, not by a helper shared with physics.ts: this method is past V8's
-          // inlining budget, and a helper returning a double costs a heap allocation per pixel
-          // (measured: 2-3 % slower)
-          const airpath = Math.sqrt(pos[0] * pos[0] + pos[1] * pos[1] + pos[2] * pos[2]);
-          if (airpath !== 0.0) {
-            diffracted[0] = pos[0] / airpath;
-            diffracted[1] = pos[1] / airpath;
-            diffracted[2] = pos[2] / airpath;
-          } else diffracted[0] = diffracted[1] = diffracted[2] = 0.0;
-
-          if (omegaPixel === 0.0 || ovOmega) {
-            omegaPixel = (((d.pixelSizeM * d.pixelSizeM) / airpath / airpath) * d.closeDistanceM) / airpath;
-            if (d.pointPixel) omegaPixel = 1.0 / airpath / airpath;
-          }
-          omegaSum += omegaPixel;
-
-          if (capture === 0.0 || ovThick) {
-            const parallax = diffracted[0] * d.odet[0] + diffracted[1] * d.odet[1] + diffracted[2] * d.odet[2];
-            capture = Math.exp((-thickTic * sim.thickstepM * sim.mu) / parallax) - Math.exp((-(thickTic + 1) * sim.thickstepM * sim.mu) / parallax);
-          }
-
-          for (let source = 0; source < nsrc; source++) {
-            const src = sources[source];
-            incident[0] = -src.direction[0];
-            incident[1] = -src.direction[1];
-            incident[2] = -src.direction[2];
-            const lambda = src.lambdaM;
-            const sx = (diffracted[0] - incident[0]) / lambda;
-            const sy = (diffracted[1] - incident[1]) / lambda;
-            const sz = (diffracted[2] - incident[2]) / lambda;
-
-            if (hook && source === 0) {
-              hook.value('pix0_vector_meters', ...d.pix0M);
-              hook.value('fdet_vec', ...d.fdet);
-              hook.value('sdet_vec', ...d.sdet);
-              hook.value('pixel_pos_meters', ...pos);
-              hook.value('R_distance_meters', airpath);
-              hook.value('omega_pixel_sr', omegaPixel);
-              hook.value('close_distance_meters', d.closeDistanceM);
-              hook.value('obliquity_factor', d.closeDistanceM / airpath);
-              hook.value('diffracted_vec', ...diffracted);
-              hook.value('incident_vec', ...incident);
-              hook.value('lambda_meters', lambda);
-              hook.value('lambda_angstroms', lambda * 1e10);
-              hook.value('scattering_vec_A_inv', sx, sy, sz);
-            }
-
-            const stol = 0.5 * Math.sqrt(sx * sx + sy * sy + sz * sz);
-            if (dmin > 0.0 && stol > 0.0 && dmin > 0.5 / stol) continue;
-
-            if (polar === 0.0 || ovPolar) polar = polarizationFactor(s.polarization, incident, diffracted, this.polarAxis);
-
-            const first = sim.phiMode === 'c-parity' && !st.phiLoopHasRun;
-            const cells = first ? this.cellsFirst : this.cellsLater;
-            st.phiLoopHasRun = true;
-            lattice.run(first ? 0 : 1, sx, sy, sz);
-
-            for (let step = 0; step < steps; step++) {
-              const r = step * REC.size;
-              if (hook) this.traceStep(hook, rec, r, step, source, cells);
-              const Flatt = square ? rec[r + REC.Flatt] : this.shapeFactor(rec, r);
-              if (Flatt === 0.0 && water === 0.0) continue;
-              const Fcell = st.interpolate ? this.interpolatedF(rec, r, st) : rec[r + REC.Fcell];
-              if (hook) this.traceStructureFactor(hook, step, source, Fcell, Flatt, polar, lambda);
-              I += Fcell * Fcell * Flatt * Flatt;
-              if (ovThick) I *= capture;
-              if (ovPolar) I *= polar;
-              if (ovOmega) I *= omegaPixel;
-            }
+  /**
+   * Render the rendered pixels of rows [rowStart, rowEnd) whose raster index is in
+   * [firstPixel, lastPixel) into `image` (float32, as C stores them), continuing from `st`.
+   * Returns the sum of their solid angles (C's omega_sum, in pixel order) and the raster index
+   * of the pixel where interpolation switched off (-1 if it did not).
+   */
+  renderRows(image: Float32Array, rowStart: number, rowEnd: number, st: RunState, firstPixel = -1, lastPixel = Infinity): {omegaSum: number; exitPixel: number} {
+    const x = this.kernel.exports;
+    const {fpixels, roi} = this.sim.detector;
+    const mask = this.sim.settings.mask;
+    const out = this.outRow;
+    let exitPixel = -1;
+    x.omegaAcc.value = 0;
+    this.enter(st);
+    try {
+      for (let s = Math.max(rowStart, roi.ymin); s < rowEnd && s <= roi.ymax; s++) {
+        const row = s * fpixels;
+        const lo = Math.max(roi.xmin, 0, firstPixel - row);
+        const hi = Math.min(roi.xmax + 1, fpixels, lastPixel - row);
+        for (let f = lo; f < hi; ) {
+          // a run of pixels that the mask does not exclude
+          let end = f;
+          if (mask) {
+            while (f < hi && mask[row + f] === 0) f++;
+            end = f;
+            while (end < hi && mask[row + end] !== 0) end++;
+          } else end = hi;
+          while (f < end) {
+            const wasOn = x.interpolate.value as number;
+            const n = x.span(s, f, end, this.kernel.outOffset);
+            image.set(out.subarray(0, n), row + f);
+            f += n;
+            if (wasOn && !x.interpolate.value) exitPixel = row + f - 1;
           }
         }
       }
+    } finally {
+      this.leave(st);
     }
+    return {omegaSum: x.omegaAcc.value as number, exitPixel};
+  }
 
-    let test = (R_E_SQR * sim.fluence * I) / sim.steps;
-    if (!ovThick) test *= capture;
-    if (!ovPolar) test *= polar;
-    if (!ovOmega) test *= omegaPixel;
+  /** Hand the run state (and the hook, if any) to the kernel. */
+  private enter(st: RunState, hook?: TraceHook): void {
+    const x = this.kernel.exports;
+    x.phiRun.value = st.phiLoopHasRun ? 1 : 0;
+    x.interpolate.value = st.interpolate ? 1 : 0;
+    x.trace.value = hook ? 1 : 0;
+    this.state = st;
+    this.hook = hook;
+  }
 
-    if (hook) {
-      hook.value('I_before_scaling', I);
-      hook.value('r_e_meters', Math.sqrt(R_E_SQR));
-      hook.value('r_e_sqr', R_E_SQR);
-      hook.value('fluence_photons_per_m2', sim.fluence);
-      hook.integer('steps', sim.steps);
-      hook.integer('oversample_thick', ovThick ? 1 : 0);
-      hook.integer('oversample_polar', ovPolar ? 1 : 0);
-      hook.integer('oversample_omega', ovOmega ? 1 : 0);
-      hook.value('capture_fraction', capture);
-      hook.value('polar', polar);
-      hook.value('omega_pixel', omegaPixel);
-      hook.value('cos_2theta', incident[0] * diffracted[0] + incident[1] * diffracted[1] + incident[2] * diffracted[2]);
-      hook.value('I_pixel_final', test);
-      hook.value('floatimage_accumulated', Math.fround(test));
-    }
-    this.result.value = test;
-    this.result.omegaSum = omegaSum;
-    return this.result;
+  /** Take the run state back from the kernel. */
+  private leave(st: RunState): void {
+    const x = this.kernel.exports;
+    st.phiLoopHasRun = x.phiRun.value === 1;
+    st.interpolate = x.interpolate.value === 1;
+    x.trace.value = 0;
+    this.hook = undefined;
+  }
+
+  /** The kernel's callbacks (lattice.wat calls them; they read and write its scratch block). */
+  private host(): KernelHost {
+    return {
+      curved: () => this.curve(this.scratch),
+      shape: (step) => this.shapeFactor(this.rec, step * REC.size),
+      interpolated: (step) => {
+        const F = this.interpolatedF(this.rec, step * REC.size, this.state!);
+        if (!this.state!.interpolate) this.kernel.exports.interpolate.value = 0;
+        return F;
+      },
+      traceGeometry: () => this.traceGeometry(this.hook!),
+      traceStep: (step, source, table) => this.traceStep(this.hook!, this.rec, step * REC.size, step, source, table === 0 ? this.cellsFirst : this.cellsLater),
+      traceFactor: (step, source, Fcell, Flatt, polar, lambda) => this.traceStructureFactor(this.hook!, step, source, Fcell, Flatt, polar, lambda),
+    };
+  }
+
+  /** The kernel's parameter block, sources and loop configuration (layout: lattice.wat). */
+  private configureKernel(): void {
+    const sim = this.sim;
+    const s = sim.settings;
+    const d = sim.detector;
+    const p = new Float64Array(this.kernel.exports.memory.buffer, PARAMS, SCRATCH / 8);
+    p.set([...d.fdet, ...d.sdet, ...d.odet, ...d.pix0M, ...d.polarVector], 0);
+    p.set([d.pixelSizeM, d.closeDistanceM, d.pixelSizeM / sim.oversample, sim.thickstepM, sim.mu, sim.thickM, sim.Ibg, sim.fluence, sim.steps, s.dminM, s.waterSizeM, s.polarization, R_E_SQR], 15);
+    const src = new Float64Array(this.kernel.exports.memory.buffer, SOURCES, 4 * sim.beam.sources.length);
+    sim.beam.sources.forEach((b, i) => src.set([...b.direction, b.lambdaM], 4 * i));
+    const flags =
+      (s.nopolar ? 1 : 0) |
+      (s.oversampleThick ? 2 : 0) |
+      (s.oversamplePolar ? 4 : 0) |
+      (s.oversampleOmega ? 8 : 0) |
+      (d.pointPixel ? 16 : 0) |
+      (d.curved ? 32 : 0) |
+      (sim.phiMode === 'c-parity' ? 64 : 0);
+    const k = this.kernel;
+    const nsteps = sim.phisteps * sim.crystal.mosaicDomains;
+    k.exports.configurePixel(sim.oversample, sim.thicksteps, sim.beam.sources.length, nsteps, k.tableOffsets[0], k.tableOffsets[1], k.sameOffsets[0], k.sameOffsets[1], flags);
+  }
+
+  /** The trace of one sub-pixel's geometry (source 0), from the scratch block. */
+  private traceGeometry(hook: TraceHook): void {
+    const d = this.sim.detector;
+    const w = this.scratch;
+    const air = w[3];
+    hook.value('pix0_vector_meters', ...d.pix0M);
+    hook.value('fdet_vec', ...d.fdet);
+    hook.value('sdet_vec', ...d.sdet);
+    hook.value('pixel_pos_meters', w[0], w[1], w[2]);
+    hook.value('R_distance_meters', air);
+    hook.value('omega_pixel_sr', w[4]);
+    hook.value('close_distance_meters', d.closeDistanceM);
+    hook.value('obliquity_factor', d.closeDistanceM / air);
+    hook.value('diffracted_vec', w[5], w[6], w[7]);
+    hook.value('incident_vec', w[8], w[9], w[10]);
+    hook.value('lambda_meters', w[11]);
+    hook.value('lambda_angstroms', w[11] * 1e10);
+    hook.value('scattering_vec_A_inv', w[12], w[13], w[14]);
+  }
+
+  /** The trace of the pixel's final quantities, from the scratch block. */
+  private traceFinal(hook: TraceHook): void {
+    const sim = this.sim;
+    const s = sim.settings;
+    const w = this.scratch;
+    hook.value('I_before_scaling', w[15]);
+    hook.value('r_e_meters', Math.sqrt(R_E_SQR));
+    hook.value('r_e_sqr', R_E_SQR);
+    hook.value('fluence_photons_per_m2', sim.fluence);
+    hook.integer('steps', sim.steps);
+    hook.integer('oversample_thick', s.oversampleThick ? 1 : 0);
+    hook.integer('oversample_polar', s.oversamplePolar ? 1 : 0);
+    hook.integer('oversample_omega', s.oversampleOmega ? 1 : 0);
+    hook.value('capture_fraction', w[16]);
+    hook.value('polar', w[17]);
+    hook.value('omega_pixel', w[4]);
+    hook.value('cos_2theta', w[8] * w[5] + w[9] * w[6] + w[10] * w[7]);
+    hook.value('I_pixel_final', w[18]);
+    hook.value('floatimage_accumulated', Math.fround(w[18]));
   }
 
   /** F_latt of the round, Gaussian and tophat crystals (the square one comes from the kernel). */
@@ -411,8 +450,7 @@ export class PixelEngine {
     if (step !== 0) return;
     if (source === 0) hook.value('F_cell', Fcell);
     if (source !== 2) return;
-    const incident = this.incident;
-    const diffracted = this.diffracted;
+    const w = this.scratch;
     const ch = 'SOURCE2';
     hook.channel(ch, 'F_cell', [Fcell]);
     hook.channel(ch, 'F_latt', [Flatt]);
@@ -420,7 +458,7 @@ export class PixelEngine {
     hook.channel(ch, 'F_latt_squared', [Flatt * Flatt]);
     hook.channel(ch, 'I_contribution', [Fcell * Fcell * Flatt * Flatt]);
     hook.channel(ch, 'polar', [polar]);
-    hook.channel(ch, 'cos2theta', [incident[0] * diffracted[0] + incident[1] * diffracted[1] + incident[2] * diffracted[2]]);
+    hook.channel(ch, 'cos2theta', [w[8] * w[5] + w[9] * w[6] + w[10] * w[7]]);
     hook.channel(ch, 'lambda_angstroms', [lambda * 1e10]);
     hook.channel(ch, 'source_index', [source], true);
   }

@@ -49,23 +49,9 @@ export interface FrameResult {
 
 /** Render rows [rowStart, rowEnd) into `image` from the given start state. */
 export function renderChunk(engine: PixelEngine, image: Float32Array, job: ChunkJob, firstPixel = -1, lastPixel = Infinity): ChunkResult {
-  const {fpixels} = engine.sim.detector;
   const st: RunState = {phiLoopHasRun: job.phiLoopHasRun, interpolate: job.interpolate};
-  // a typed-array slot, not a local: V8 kept this running sum as a heap number, one per pixel
-  const omegaSum = new Float64Array(1);
-  let exitPixel = -1;
-  for (let s = job.rowStart; s < job.rowEnd; s++) {
-    for (let f = 0; f < fpixels; f++) {
-      const idx = s * fpixels + f;
-      if (idx < firstPixel || idx >= lastPixel || !engine.isRendered(s, f)) continue;
-      const wasOn = st.interpolate;
-      const r = engine.render(s, f, st);
-      image[idx] = Math.fround(r.value);
-      omegaSum[0] += r.omegaSum;
-      if (wasOn && !st.interpolate) exitPixel = idx;
-    }
-  }
-  return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum: omegaSum[0], exitPixel, exit: st.interpolationExit};
+  const {omegaSum, exitPixel} = engine.renderRows(image, job.rowStart, job.rowEnd, st, firstPixel, lastPixel);
+  return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum, exitPixel, exit: st.interpolationExit};
 }
 
 /**

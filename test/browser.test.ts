@@ -1,7 +1,7 @@
 /**
  * index.html in a real browser: headless Chromium (Debian's `chromium` package, driven by
  * playwright-core) loads the page of a harness bundle (the supervisor M1 pixel, spec and
- * c-parity), a compare-images report and a matrix-shaped bundle from file://, and must log no
+ * c-parity), a compare-images report and a matrix bundle from file://, and must log no
  * console error, throw no page error and ask for nothing from the network. Screenshots go to a
  * temporary folder, or to NBPARITY_SCREENSHOTS (reports/examples/ holds the committed ones).
  * Skipped, saying so, when no Chromium is installed (.ci/run installs it).
@@ -35,7 +35,7 @@ describe('index.html in headless Chromium', function () {
     pages['supervisor-m1-spec'] = join(harnessBundle(join(tmp, 'spec'), 'spec'), 'index.html');
     pages['supervisor-m1-c-parity'] = join(harnessBundle(join(tmp, 'c-parity'), 'c-parity'), 'index.html');
     pages['compare-images'] = join(await imageBundle(join(tmp, 'image'), [0, 150, 20, 180]), 'index.html');
-    pages['matrix'] = join(await matrixBundle(join(tmp, 'matrix')), 'index.html');
+    pages['matrix'] = join(matrixBundle(join(tmp, 'matrix')), 'index.html');
     const {chromium} = await import('playwright-core');
     browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox']});
   });
@@ -89,10 +89,14 @@ describe('index.html in headless Chromium', function () {
         await page.locator('#log-toggle').uncheck();
       }
       if (name === 'matrix') {
-        await page.locator('a[href="cases/supervisor-spec/index.html"]').click();
+        // the failing case run's page, then its traced pixel's page: links work from where each page sits
+        await page.locator('a[href="cases/mosaic/default/index.html"]').first().click();
         await page.waitForLoadState('load');
-        expect(page.url()).to.match(/cases\/supervisor-spec\/index\.html$/);
+        expect(page.url()).to.match(/cases\/mosaic\/default\/index\.html$/);
+        await page.locator('a[href^="trace-c-parity-"]').first().click();
+        await page.waitForLoadState('load');
         expect(await page.locator('#verdict').innerText()).to.match(/DIVERGENCE/);
+        await page.goBack();
         await page.goBack();
       }
       await page.close();

@@ -15,6 +15,7 @@ import {UserError} from '../engine/errors.js';
 import {EXIT} from '../util/exit-codes.js';
 import type {PhiMode} from '../engine/setup.js';
 import {indexRenderer} from '../view/index.js';
+import {PageDrawer} from '../view/page-drawer.js';
 import {openBundle, safeName, type BundleBuilder, type BundleResult, type BundleTarget} from '../report/bundle.js';
 import {packageInfo} from '../trace/project.js';
 import {runEntry, type EntryContext} from './run-entry.js';
@@ -71,7 +72,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const needsC = plan.all.find((e) => !e.spec.references.float && !e.spec.floatSha256 && e.spec.exitCode === 0);
   if (needsC && !o.cBin) throw new UserError(`${needsC.spec.name} (${needsC.spec.origin}) has no stored reference image: give --c-bin PATH to run C for it`, EXIT.USAGE);
   const jobs = o.jobs ?? availableParallelism();
-  const ctx: EntryContext = {modes: o.modes, cBin: o.cBin, impl: o.impl, timeoutSeconds: o.timeoutSeconds, tolerance: o.tolerance, slots: new Slots(jobs)};
+  const pages = new PageDrawer();
+  const ctx: EntryContext = {modes: o.modes, cBin: o.cBin, impl: o.impl, timeoutSeconds: o.timeoutSeconds, tolerance: o.tolerance, slots: new Slots(jobs), drawPage: pages.render};
   const pkg = packageInfo();
   const base = {
     schema_version: 1 as const,
@@ -112,6 +114,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   } catch (e) {
     await bundle.discard();
     throw e;
+  } finally {
+    await pages.close();
   }
 }
 

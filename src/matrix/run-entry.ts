@@ -20,7 +20,7 @@ import {runOurs} from '../images/runner.js';
 import {DEFAULT_THRESHOLDS, type Thresholds} from '../images/thresholds.js';
 import {runCCase} from '../impl/c-case.js';
 import {runTemplate} from '../impl/template.js';
-import {safeName, sha256Hex, type BundleBuilder} from '../report/bundle.js';
+import {safeName, sha256Hex, type BundleBuilder, type BundleRecord} from '../report/bundle.js';
 import {traceComparisonRecord} from '../report/trace-evidence.js';
 import {compareTraceInputs, readTraceInput, type TraceComparison} from '../trace/compare.js';
 import {EXIT} from '../util/exit-codes.js';
@@ -35,6 +35,8 @@ export interface EntryContext {
   timeoutSeconds?: number;
   tolerance: number;
   slots: Slots;
+  /** draws the comparisons' index.html (a PageDrawer's, off the main thread); none: the record's own renderer */
+  drawPage?: BundleRecord['renderIndex'];
 }
 
 /** Exact equality of the float image (what the engine achieves against C) when a case gives no thresholds. */
@@ -231,7 +233,7 @@ async function image(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, part:
   const sub = `image-${mode}`;
   const p = await part.part(sub);
   for (const [name, data] of Object.entries(e.files)) await p.add(name, data);
-  await p.finish(e.record);
+  await p.finish(withPage(e.record, ctx));
   const m = e.metrics.metrics;
   const status: RowStatus = e.metrics.verdict === 'pass' ? 'pass' : e.metrics.verdict === 'fail' ? 'fail' : 'error';
   return {
@@ -247,6 +249,11 @@ async function image(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, part:
     detail: status === 'pass' ? null : (e.metrics.message ?? e.metrics.status),
     bundle: `${rel}/${sub}`,
   };
+}
+
+/** The record with the campaign's page drawer in its renderIndex slot, when it has one. */
+function withPage(record: BundleRecord, ctx: EntryContext): BundleRecord {
+  return ctx.drawPage && record.renderIndex ? {...record, renderIndex: ctx.drawPage} : record;
 }
 
 function thresholdFlags(t: Thresholds): string[] {
@@ -295,11 +302,14 @@ async function pixel(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, part:
     await p.add('trace.log', test.text);
     await p.copy(refName, ref);
     await p.finish(
-      traceComparisonRecord(cmp, {
-        commands: [`${test.command} ${shellQuote(['--ref', ref])}`],
-        env: {mode, pixel: {slow, fast}, trace_file: 'trace.log', reference_file: refName, reference_source: ref, tolerance: ctx.tolerance, atol: null},
-        warnings: [],
-      }),
+      withPage(
+        traceComparisonRecord(cmp, {
+          commands: [`${test.command} ${shellQuote(['--ref', ref])}`],
+          env: {mode, pixel: {slow, fast}, trace_file: 'trace.log', reference_file: refName, reference_source: ref, tolerance: ctx.tolerance, atol: null},
+          warnings: [],
+        }),
+        ctx,
+      ),
     );
     if (!tag) row.bundle = `${rel}/${sub}`;
     return cmp;

@@ -20,6 +20,7 @@ import {openBundle, safeName, type BundleBuilder, type BundleResult, type Bundle
 import {packageInfo} from '../trace/project.js';
 import {runEntry, type EntryContext} from './run-entry.js';
 import {planCampaign} from './plan.js';
+import {RenderThreads} from './render-threads.js';
 import type {Shard} from './shard.js';
 import {Slots} from './slots.js';
 import {matrixSummary} from './summary.js';
@@ -73,7 +74,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   if (needsC && !o.cBin) throw new UserError(`${needsC.spec.name} (${needsC.spec.origin}) has no stored reference image: give --c-bin PATH to run C for it`, EXIT.USAGE);
   const jobs = o.jobs ?? availableParallelism();
   const pages = new PageDrawer();
-  const ctx: EntryContext = {modes: o.modes, cBin: o.cBin, impl: o.impl, timeoutSeconds: o.timeoutSeconds, tolerance: o.tolerance, slots: new Slots(jobs), drawPage: pages.render};
+  const renderThreads = new RenderThreads();
+  const ctx: EntryContext = {modes: o.modes, cBin: o.cBin, impl: o.impl, timeoutSeconds: o.timeoutSeconds, tolerance: o.tolerance, slots: new Slots(jobs), drawPage: pages.render, renderThreads};
   const pkg = packageInfo();
   const base = {
     schema_version: 1 as const,
@@ -97,14 +99,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     let done = 0;
     bar?.update(0, plan.mine.length);
     const queue = [...plan.mine];
-    // case runs start `jobs` at a time; the slots bound the threads they keep busy
+    // case runs start 2 x `jobs` at a time (while one waits for its pages or a render worker, the
+    // main thread works on another); the slots bound the threads they keep busy
     const worker = async () => {
       for (let e = queue.shift(); e; e = queue.shift()) {
         rows.push(...(await runPart(bundle, e, ctx, base, o.commands)));
         bar?.update(++done, plan.mine.length);
       }
     };
-    await Promise.all(Array.from({length: Math.min(jobs, Math.max(1, plan.mine.length))}, worker));
+    await Promise.all(Array.from({length: Math.min(2 * jobs, Math.max(1, plan.mine.length))}, worker));
     bar?.done();
     const cpu = process.cpuUsage(cpu0);
     base.timing = {wall_seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpu_seconds: (cpu.user + cpu.system) / 1e6};
@@ -115,7 +118,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     await bundle.discard();
     throw e;
   } finally {
-    await pages.close();
+    await Promise.all([pages.close(), renderThreads.close()]);
   }
 }
 

@@ -24,6 +24,7 @@ import {safeName, sha256Hex, type BundleBuilder, type BundleRecord} from '../rep
 import {traceComparisonRecord} from '../report/trace-evidence.js';
 import {compareTraceInputs, readTraceInput, type TraceComparison} from '../trace/compare.js';
 import {EXIT} from '../util/exit-codes.js';
+import type {RenderThreads} from './render-threads.js';
 import type {Slots} from './slots.js';
 import type {ImageRow, MatrixEntry, MatrixRow, PixelRow, RowStatus} from './types.js';
 
@@ -37,6 +38,8 @@ export interface EntryContext {
   slots: Slots;
   /** draws the comparisons' index.html (a PageDrawer's, off the main thread); none: the record's own renderer */
   drawPage?: BundleRecord['renderIndex'];
+  /** where one-thread renders run (off the main thread); none: on this thread */
+  renderThreads?: RenderThreads;
 }
 
 /** Exact equality of the float image (what the engine achieves against C) when a case gives no thresholds. */
@@ -181,8 +184,13 @@ async function renderTest(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, 
     return {exitCode: r.exitCode ?? -1};
   }
   const workers = renderWorkers(args, cwd, ctx.slots);
-  const r = await ctx.slots.with(workers, () => runOurs([...args, '-floatfile', path, '-nopgm', '-noprogress'], cwd, {phiMode: mode, workers}));
-  if (!r.ok && !(entry.spec.exitCode !== 0 && r.exitCode === entry.spec.exitCode)) throw new RowFailure(r.error ?? 'our engine failed', r.cause instanceof UserError ? r.cause.exitCode : r.exitCode ?? EXIT.INTERNAL);
+  const argv = [...args, '-floatfile', path, '-nopgm', '-noprogress'];
+  const r = await ctx.slots.with(workers, async () => {
+    if (workers === 1 && ctx.renderThreads) return ctx.renderThreads.run(argv, cwd, {phiMode: mode, workers});
+    const own = await runOurs(argv, cwd, {phiMode: mode, workers});
+    return {...own, causeExitCode: own.cause instanceof UserError ? own.cause.exitCode : undefined};
+  });
+  if (!r.ok && !(entry.spec.exitCode !== 0 && r.exitCode === entry.spec.exitCode)) throw new RowFailure(r.error ?? 'our engine failed', r.causeExitCode ?? r.exitCode ?? EXIT.INTERNAL);
   return {exitCode: r.exitCode ?? -1};
 }
 

@@ -17,7 +17,7 @@ Sharding: --shard K/N runs the case runs whose sha256(case id, run name) falls i
   static examples = [
     '<%= config.bin %> matrix --only simple_cubic,mosaic,usage_error --bundle evidence',
     '<%= config.bin %> matrix --cases traces/phi_osc_from_zero --phi-mode spec --json',
-    'for k in 1 2 3; do <%= config.bin %> matrix --only "si*,so*,sp*,*_xtal" --shard $k/3 --bundle shards/$k; done',
+    'for k in 1 2 3; do <%= config.bin %> matrix --only "si*,so*,tophat*" --shard $k/3 --bundle shards/$k; done',
   ];
   static flags = {
     cases: Flags.string({description: 'a case source: stored case name, case folder, folder of cases, or a YAML case list (repeatable; default: traces)', multiple: true, helpValue: 'SOURCE'}),

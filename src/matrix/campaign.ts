@@ -15,10 +15,12 @@ import {UserError} from '../engine/errors.js';
 import {EXIT} from '../util/exit-codes.js';
 import type {PhiMode} from '../engine/setup.js';
 import {indexRenderer} from '../view/index.js';
+import {PageDrawer} from '../view/page-drawer.js';
 import {openBundle, safeName, type BundleBuilder, type BundleResult, type BundleTarget} from '../report/bundle.js';
 import {packageInfo} from '../trace/project.js';
 import {runEntry, type EntryContext} from './run-entry.js';
 import {planCampaign} from './plan.js';
+import {RenderThreads} from './render-threads.js';
 import type {Shard} from './shard.js';
 import {Slots} from './slots.js';
 import {matrixSummary} from './summary.js';
@@ -71,7 +73,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const needsC = plan.all.find((e) => !e.spec.references.float && !e.spec.floatSha256 && e.spec.exitCode === 0);
   if (needsC && !o.cBin) throw new UserError(`${needsC.spec.name} (${needsC.spec.origin}) has no stored reference image: give --c-bin PATH to run C for it`, EXIT.USAGE);
   const jobs = o.jobs ?? availableParallelism();
-  const ctx: EntryContext = {modes: o.modes, cBin: o.cBin, impl: o.impl, timeoutSeconds: o.timeoutSeconds, tolerance: o.tolerance, slots: new Slots(jobs)};
+  const pages = new PageDrawer();
+  const renderThreads = new RenderThreads();
+  const ctx: EntryContext = {modes: o.modes, cBin: o.cBin, impl: o.impl, timeoutSeconds: o.timeoutSeconds, tolerance: o.tolerance, slots: new Slots(jobs), drawPage: pages.render, renderThreads};
   const pkg = packageInfo();
   const base = {
     schema_version: 1 as const,
@@ -95,14 +99,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     let done = 0;
     bar?.update(0, plan.mine.length);
     const queue = [...plan.mine];
-    // case runs start `jobs` at a time; the slots bound the threads they keep busy
+    // case runs start 2 x `jobs` at a time (while one waits for its pages or a render worker, the
+    // main thread works on another); the slots bound the threads they keep busy
     const worker = async () => {
       for (let e = queue.shift(); e; e = queue.shift()) {
         rows.push(...(await runPart(bundle, e, ctx, base, o.commands)));
         bar?.update(++done, plan.mine.length);
       }
     };
-    await Promise.all(Array.from({length: Math.min(jobs, Math.max(1, plan.mine.length))}, worker));
+    await Promise.all(Array.from({length: Math.min(2 * jobs, Math.max(1, plan.mine.length))}, worker));
     bar?.done();
     const cpu = process.cpuUsage(cpu0);
     base.timing = {wall_seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpu_seconds: (cpu.user + cpu.system) / 1e6};
@@ -112,6 +117,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   } catch (e) {
     await bundle.discard();
     throw e;
+  } finally {
+    await Promise.all([pages.close(), renderThreads.close()]);
   }
 }
 

@@ -20,10 +20,11 @@ import {runOurs} from '../images/runner.js';
 import {DEFAULT_THRESHOLDS, type Thresholds} from '../images/thresholds.js';
 import {runCCase} from '../impl/c-case.js';
 import {runTemplate} from '../impl/template.js';
-import {safeName, sha256Hex, type BundleBuilder} from '../report/bundle.js';
+import {safeName, sha256Hex, type BundleBuilder, type BundleRecord} from '../report/bundle.js';
 import {traceComparisonRecord} from '../report/trace-evidence.js';
 import {compareTraceInputs, readTraceInput, type TraceComparison} from '../trace/compare.js';
 import {EXIT} from '../util/exit-codes.js';
+import type {RenderThreads} from './render-threads.js';
 import type {Slots} from './slots.js';
 import type {ImageRow, MatrixEntry, MatrixRow, PixelRow, RowStatus} from './types.js';
 
@@ -35,6 +36,10 @@ export interface EntryContext {
   timeoutSeconds?: number;
   tolerance: number;
   slots: Slots;
+  /** draws the comparisons' index.html (a PageDrawer's, off the main thread); none: the record's own renderer */
+  drawPage?: BundleRecord['renderIndex'];
+  /** where one-thread renders run (off the main thread); none: on this thread */
+  renderThreads?: RenderThreads;
 }
 
 /** Exact equality of the float image (what the engine achieves against C) when a case gives no thresholds. */
@@ -179,8 +184,13 @@ async function renderTest(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, 
     return {exitCode: r.exitCode ?? -1};
   }
   const workers = renderWorkers(args, cwd, ctx.slots);
-  const r = await ctx.slots.with(workers, () => runOurs([...args, '-floatfile', path, '-nopgm', '-noprogress'], cwd, {phiMode: mode, workers}));
-  if (!r.ok && !(entry.spec.exitCode !== 0 && r.exitCode === entry.spec.exitCode)) throw new RowFailure(r.error ?? 'our engine failed', r.cause instanceof UserError ? r.cause.exitCode : r.exitCode ?? EXIT.INTERNAL);
+  const argv = [...args, '-floatfile', path, '-nopgm', '-noprogress'];
+  const r = await ctx.slots.with(workers, async () => {
+    if (workers === 1 && ctx.renderThreads) return ctx.renderThreads.run(argv, cwd, {phiMode: mode, workers});
+    const own = await runOurs(argv, cwd, {phiMode: mode, workers});
+    return {...own, causeExitCode: own.cause instanceof UserError ? own.cause.exitCode : undefined};
+  });
+  if (!r.ok && !(entry.spec.exitCode !== 0 && r.exitCode === entry.spec.exitCode)) throw new RowFailure(r.error ?? 'our engine failed', r.causeExitCode ?? r.exitCode ?? EXIT.INTERNAL);
   return {exitCode: r.exitCode ?? -1};
 }
 
@@ -231,7 +241,7 @@ async function image(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, part:
   const sub = `image-${mode}`;
   const p = await part.part(sub);
   for (const [name, data] of Object.entries(e.files)) await p.add(name, data);
-  await p.finish(e.record);
+  await p.finish(withPage(e.record, ctx));
   const m = e.metrics.metrics;
   const status: RowStatus = e.metrics.verdict === 'pass' ? 'pass' : e.metrics.verdict === 'fail' ? 'fail' : 'error';
   return {
@@ -247,6 +257,11 @@ async function image(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, part:
     detail: status === 'pass' ? null : (e.metrics.message ?? e.metrics.status),
     bundle: `${rel}/${sub}`,
   };
+}
+
+/** The record with the campaign's page drawer in its renderIndex slot, when it has one. */
+function withPage(record: BundleRecord, ctx: EntryContext): BundleRecord {
+  return ctx.drawPage && record.renderIndex ? {...record, renderIndex: ctx.drawPage} : record;
 }
 
 function thresholdFlags(t: Thresholds): string[] {
@@ -295,11 +310,14 @@ async function pixel(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, part:
     await p.add('trace.log', test.text);
     await p.copy(refName, ref);
     await p.finish(
-      traceComparisonRecord(cmp, {
-        commands: [`${test.command} ${shellQuote(['--ref', ref])}`],
-        env: {mode, pixel: {slow, fast}, trace_file: 'trace.log', reference_file: refName, reference_source: ref, tolerance: ctx.tolerance, atol: null},
-        warnings: [],
-      }),
+      withPage(
+        traceComparisonRecord(cmp, {
+          commands: [`${test.command} ${shellQuote(['--ref', ref])}`],
+          env: {mode, pixel: {slow, fast}, trace_file: 'trace.log', reference_file: refName, reference_source: ref, tolerance: ctx.tolerance, atol: null},
+          warnings: [],
+        }),
+        ctx,
+      ),
     );
     if (!tag) row.bundle = `${rel}/${sub}`;
     return cmp;

@@ -64,6 +64,8 @@ export type Bytes = string | Uint8Array;
 
 /** The folder being rendered, for an index.html renderer. */
 export interface BundleView {
+  /** the folder being built (absolute) */
+  dir: string;
   /** every file of the folder so far (relative, `/`-separated, sorted), sub-bundles included */
   files: readonly string[];
   read(rel: string): Buffer;
@@ -304,7 +306,7 @@ export class BundleBuilder {
     await w(ENV, `${JSON.stringify(env, null, 2)}\n`);
     if (record.renderIndex) {
       const files = await listFiles(this.path);
-      await w(INDEX, await record.renderIndex({files, read: (rel) => readFileSync(join(this.path, checkRelative(rel)))}));
+      await w(INDEX, await record.renderIndex({dir: this.path, files, read: (rel) => readFileSync(join(this.path, checkRelative(rel)))}));
     }
     await w(MANIFEST, await manifestText(this.path));
     if (!this.top) return {dir: this.path, name: basename(this.path), files: await listFiles(this.path)};

@@ -16,13 +16,29 @@ const FONT = 'system-ui, sans-serif';
 const quiet = () => SILENT;
 const SILENT = {level: quiet, error: quiet, warn: quiet, info: quiet, debug: quiet} as unknown as NonNullable<Parameters<typeof import('vega-lite').compile>[1]>['logger'];
 
+/**
+ * Plots drawn already, by their specification. An image comparison's page draws the same colour
+ * bar six times (reference and test share a scale, the zoom repeats the whole frame's), and a
+ * campaign draws hundreds of pages; a plot costs 15-30 ms of CPU. Only plots without clip paths
+ * are kept: vega numbers those from a process-wide counter, so a repeated one would repeat ids.
+ */
+const drawn = new Map<string, string>();
+const DRAWN_MAX = 256;
+
 /** A Vega-Lite specification as an SVG element (deterministic: same spec, same bytes). */
 export async function svgOf(spec: TopLevelSpec): Promise<string> {
+  const key = JSON.stringify(spec);
+  const kept = drawn.get(key);
+  if (kept !== undefined) return kept;
   const {vega, vl} = await load();
   const full = {config: {font: FONT, background: 'white', view: {stroke: null}}, ...spec} as TopLevelSpec;
   const view = new vega.View(vega.parse(vl.compile(full, {logger: SILENT}).spec), {renderer: 'none', logLevel: vega.None});
   const svg = await view.toSVG();
   view.finalize();
+  if (!svg.includes('clip')) {
+    if (drawn.size >= DRAWN_MAX) drawn.delete(drawn.keys().next().value!);
+    drawn.set(key, svg);
+  }
   return svg;
 }
 

@@ -11,6 +11,7 @@
  *   C's threads race on interpolation (threads.ts), so no order reproduces them.
  */
 import {availableParallelism} from 'node:os';
+import {renderedPixels} from './detector.js';
 import {PixelEngine, type RunState} from './pixel.js';
 import {WorkerPool} from './pool.js';
 import type {PhiMode, Simulation} from './setup.js';
@@ -79,8 +80,18 @@ export function defaultWorkers(evaluations: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(evaluations / 4e6)));
 }
 
+/**
+ * Rendering threads for `evaluations` (as defaultWorkers) when at most `most` are asked for
+ * (`--workers`): no thread gets under 1024 evaluations, so that a frame with next to nothing to
+ * render (`-roi 0 0 0 0`) starts no worker, while the smallest stored cases (64x64) still render
+ * on three threads.
+ */
+export function workersFor(evaluations: number, most: number): number {
+  return Math.max(1, Math.min(most, Math.floor(evaluations / 1024)));
+}
+
 export interface RenderOptions {
-  /** threads that render: this one and workers - 1 worker threads */
+  /** threads that render, at most (see workersFor): this one and workers - 1 worker threads */
   workers: number;
   /** worker threads started earlier; grown to `workers - 1` if smaller; closed once the frame is rendered */
   pool?: WorkerPool;
@@ -95,8 +106,10 @@ export interface RenderOptions {
   cThreads?: number;
 }
 
-export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, pool, onProgress, onFinalRows, cThreads = 1}: RenderOptions): Promise<FrameResult> {
+export async function renderFrame(req: FrameRequest, sim: Simulation, options: RenderOptions): Promise<FrameResult> {
+  const {pool, onProgress, onFinalRows, cThreads = 1} = options;
   const {fpixels, spixels} = sim.detector;
+  const workers = workersFor(renderedPixels(sim.detector) * sim.steps, options.workers);
   const shared = new SharedArrayBuffer(4 * fpixels * spixels);
   const image = new Float32Array(shared);
   const engine = new PixelEngine(sim);

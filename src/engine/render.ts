@@ -55,6 +55,41 @@ export function renderChunk(engine: PixelEngine, image: Float32Array, job: Chunk
   return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum, exitPixel, exit: st.interpolationExit};
 }
 
+/** Lets this thread's event loop run once every `sliceMs` of rendering. */
+class EventLoopTurns {
+  private since = performance.now();
+  constructor(private readonly sliceMs: number) {}
+
+  /** a promise to await when a turn is due, else undefined */
+  due(): Promise<void> | undefined {
+    if (performance.now() - this.since <= this.sliceMs) return undefined;
+    return new Promise<void>(setImmediate).then(() => {
+      this.since = performance.now();
+    });
+  }
+}
+
+/**
+ * renderChunk on the main thread: row by row, letting the event loop run when a turn is due, so
+ * that a signal (SIGINT, SIGTERM), the workers' results and the file writes are handled within
+ * ~50 ms of rendering rather than after a whole chunk (seconds on a large frame). The rows carry
+ * the run state and the solid-angle sum from one to the next: the result has the bits of one
+ * renderChunk call.
+ */
+async function renderChunkInSlices(engine: PixelEngine, image: Float32Array, job: ChunkJob, turns: EventLoopTurns): Promise<ChunkResult> {
+  const st: RunState = {phiLoopHasRun: job.phiLoopHasRun, interpolate: job.interpolate};
+  let omegaSum = 0;
+  let exitPixel = -1;
+  for (let row = job.rowStart; row < job.rowEnd; row++) {
+    const rendered = engine.renderRows(image, row, row + 1, st, -1, Infinity, omegaSum);
+    omegaSum = rendered.omegaSum;
+    if (exitPixel < 0) exitPixel = rendered.exitPixel;
+    const turn = turns.due();
+    if (turn) await turn;
+  }
+  return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum, exitPixel, exit: st.interpolationExit};
+}
+
 /**
  * Row ranges, shrinking as the frame nears its end ("guided" scheduling): big chunks keep
  * messaging rare, small last ones keep workers from idling while one finishes a big chunk.
@@ -149,8 +184,7 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, options: R
     return results.length === jobs.length;
   };
   // chunks are taken from a shared counter, first come first served, by the workers and by this
-  // thread too (one worker fewer to start); between its chunks this thread lets the workers'
-  // results and the caller's file writes through
+  // thread too (one worker fewer to start), which renders them in slices (renderChunkInSlices)
   const next = new Int32Array(new SharedArrayBuffer(4));
   const own = pool ?? new WorkerPool();
   try {
@@ -159,9 +193,9 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, options: R
     let failure: unknown;
     helping.catch((e: unknown) => (failure = e));
     let complete = jobs.length === 0;
+    const turns = new EventLoopTurns(50);
     for (let i; failure === undefined && (i = Atomics.add(next, 0, 1)) < jobs.length; ) {
-      complete = finished(renderChunk(engine, image, jobs[i]));
-      if (own.workers.length > 0) await new Promise(setImmediate);
+      complete = finished(await renderChunkInSlices(engine, image, jobs[i], turns));
     }
     if (!complete) await helping;
   } finally {

@@ -113,6 +113,27 @@ describe('simulate: the worker count does not change a byte', function () {
   }
 });
 
+describe('simulate: rendering threads sized from the work', function () {
+  this.timeout(60000);
+  const threadsUsed = async (name: string, workers: number, extra: string[] = []): Promise<number> => {
+    const dir = inputsFolder();
+    try {
+      const lines: string[] = [];
+      await runSimulate({argv: [...meta(name).args, '-floatfile', 'f.bin', ...extra], phiMode: 'c-parity', workers, json: true, cwd: dir, print: (l) => lines.push(l)});
+      return (JSON.parse(lines.join('\n')) as {workers: number}).workers;
+    } finally {
+      removeFolder(dir);
+    }
+  };
+  it('--workers N is at most N: a one-pixel ROI renders on this thread alone', async () => {
+    expect(await threadsUsed('simple_cubic', 3, ['-roi', '0', '0', '0', '0'])).to.equal(1);
+  });
+  it('the smallest stored frames (64x64) still render on every thread asked for', async () => {
+    expect(await threadsUsed('test_pattern', 3)).to.equal(3);
+    expect(await threadsUsed('sparse_nointerp', 2)).to.equal(2);
+  });
+});
+
 describe('planChunks', () => {
   it('covers every row once, in order, in chunks that never grow', () => {
     for (const [rows, workers] of [[1, 1], [7, 3], [100, 2], [2527, 2], [4096, 8]]) {

@@ -19,16 +19,9 @@ const ROUTES: Record<string, () => Promise<Route>> = {
     return {flags: HARNESS_FLAGS, run: runHarness};
   },
   simulate: async () => {
-    const [{SIMULATE_FLAGS}, {WorkerPool}] = await Promise.all([import('./simulate-flags.js'), import('../engine/pool.js')]);
-    const run = async (flags: FlagValues, passthrough: string[]) => {
-      // an explicit worker count: start them now, so that they load while this thread loads the
-      // engine (this thread is one of the renderers)
-      const workers = flags.workers as number | undefined;
-      const pool = workers !== undefined && workers > 1 ? new WorkerPool(workers - 1) : undefined;
-      const {simulateCommand} = await import('./simulate.js');
-      return simulateCommand(flags, passthrough, pool);
-    };
-    return {flags: SIMULATE_FLAGS, run};
+    // workers start in simulate, once the arguments say how much there is to render
+    const [{SIMULATE_FLAGS}, {simulateCommand}] = await Promise.all([import('./simulate-flags.js'), import('./simulate.js')]);
+    return {flags: SIMULATE_FLAGS, run: simulateCommand};
   },
 };
 

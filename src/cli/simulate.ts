@@ -4,7 +4,8 @@ import {UsageError, UserError} from '../engine/errors.js';
 import {encodeFdump} from '../engine/hkl.js';
 import {produceOutputs, ThreadedStats, type RenderOutputs, type SmvHeaderParams} from '../engine/output.js';
 import {WorkerPool} from '../engine/pool.js';
-import {defaultWorkers, renderFrame} from '../engine/render.js';
+import {defaultWorkers, renderFrame, workersFor} from '../engine/render.js';
+import {renderedPixels} from '../engine/detector.js';
 import {seedRef} from '../engine/rng.js';
 import {defaultMaxMemoryBytes} from '../engine/footprint.js';
 import {FDUMP_NAME, leastEvaluations, parseWithHeaders, preflight, setupFromSettings, type PhiMode, type Simulation} from '../engine/setup.js';
@@ -64,7 +65,7 @@ export function headerParams(sim: Simulation): SmvHeaderParams {
 }
 
 /** The command: its parsed flags and the nanoBragg arguments. Returns the exit code (0, or 9 for C's usage refusal); throws UserError on bad input. */
-export async function simulateCommand(flags: FlagValues, passthrough: string[], pool?: WorkerPool): Promise<number> {
+export async function simulateCommand(flags: FlagValues, passthrough: string[]): Promise<number> {
   const code = await runSimulate({
     argv: passthrough,
     phiMode: flags['phi-mode'] as PhiMode,
@@ -73,7 +74,6 @@ export async function simulateCommand(flags: FlagValues, passthrough: string[], 
     json: flags.json === true,
     smvHeader: (flags['smv-header'] as SmvHeaderLayout | undefined) ?? 'c',
     maxMemoryBytes: await maxMemoryOf(flags),
-    pool,
   });
   if (code !== 0) printFailure('no structure factors or no unit cell (see usage above)');
   return code;
@@ -88,6 +88,12 @@ export async function runSimulate(o: SimulateOptions): Promise<number> {
   }
 }
 
+/** Rendering threads: all cores the frame keeps busy, or at most `--workers`. */
+function threadsOf(o: SimulateOptions, sim: Simulation): number {
+  const evaluations = renderedPixels(sim.detector) * sim.steps;
+  return o.workers === undefined ? defaultWorkers(evaluations) : workersFor(evaluations, o.workers);
+}
+
 async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   const cwd = o.cwd ?? process.cwd();
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -97,13 +103,14 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   try {
     const settings = parseWithHeaders(o.argv, cwd, nowSeconds);
     // workers start loading now, while this thread reads the inputs (never more than it will use)
-    const early = o.workers ?? defaultWorkers(leastEvaluations(settings));
+    const least = leastEvaluations(settings);
+    const early = o.workers === undefined ? defaultWorkers(least) : workersFor(least, o.workers);
     const maxMemoryBytes = o.maxMemoryBytes ?? defaultMaxMemoryBytes();
     preflight(settings, {workers: early, frame: true, maxMemoryBytes});
     if (early > 1) pool.grow(early - 1); // this thread renders too
     sim = setupFromSettings(settings, {phiMode: o.phiMode, cwd, nowSeconds});
     // the structure factors are known now: each rendering thread gets a copy of the grid
-    preflight(settings, {workers: o.workers ?? defaultWorkers(sim.detector.fpixels * sim.detector.spixels * sim.steps), frame: true, maxMemoryBytes, hklGridValues: sim.hkl?.F.length});
+    preflight(settings, {workers: threadsOf(o, sim), frame: true, maxMemoryBytes, hklGridValues: sim.hkl?.F.length});
   } catch (e) {
     if (e instanceof UsageError) {
       for (const line of NANOBRAGG_USAGE.trimEnd().split('\n')) print(line);
@@ -160,7 +167,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
       stats.addRows(image, layout, [rowStart, rowEnd]);
       floatFile.write(encodeFloatImage(image.subarray(rowStart * d.fpixels, rowEnd * d.fpixels)), rowStart * d.fpixels * 4);
     };
-    workers = o.workers ?? defaultWorkers(d.fpixels * d.spixels * sim.steps);
+    workers = threadsOf(o, sim);
     const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
     const frame = await renderFrame({argv: o.argv, cwd, phiMode: o.phiMode, nowSeconds}, sim, {workers, pool, cThreads, onFinalRows, onProgress: bar ? (done, rows) => bar.update(done, rows) : undefined});
     floatFile.end();

@@ -300,3 +300,10 @@ function traceBeamPivot(
   hook.setup('term_slow', fmtVec15([-g.Sbeam * g.sdet[0], -g.Sbeam * g.sdet[1], -g.Sbeam * g.sdet[2]]));
   hook.setup('term_beam', fmtVec15([g.distance * g.beam[0], g.distance * g.beam[1], g.distance * g.beam[2]]));
 }
+
+/** Pixels a frame renders: the ROI (inclusive bounds, C's defaults one past the edge) within the detector. */
+export function renderedPixels(d: Pick<Detector, 'fpixels' | 'spixels' | 'roi'>): number {
+  const cols = Math.min(d.roi.xmax, d.fpixels - 1) - Math.max(d.roi.xmin, 0) + 1;
+  const rows = Math.min(d.roi.ymax, d.spixels - 1) - Math.max(d.roi.ymin, 0) + 1;
+  return Math.max(0, cols) * Math.max(0, rows);
+}

@@ -239,16 +239,17 @@ export class PixelEngine {
   /**
    * Render the rendered pixels of rows [rowStart, rowEnd) whose raster index is in
    * [firstPixel, lastPixel) into `image` (float32, as C stores them), continuing from `st`.
-   * Returns the sum of their solid angles (C's omega_sum, in pixel order) and the raster index
-   * of the pixel where interpolation switched off (-1 if it did not).
+   * Returns the sum of their solid angles (C's omega_sum, in pixel order, added to `omegaSum`: a
+   * run rendered in several calls sums as in one) and the raster index of the pixel where
+   * interpolation switched off (-1 if it did not).
    */
-  renderRows(image: Float32Array, rowStart: number, rowEnd: number, st: RunState, firstPixel = -1, lastPixel = Infinity): {omegaSum: number; exitPixel: number} {
+  renderRows(image: Float32Array, rowStart: number, rowEnd: number, st: RunState, firstPixel = -1, lastPixel = Infinity, omegaSum = 0): {omegaSum: number; exitPixel: number} {
     const x = this.kernel.exports;
     const {fpixels, roi} = this.sim.detector;
     const mask = this.sim.settings.mask;
     const out = this.outRow;
     let exitPixel = -1;
-    x.omegaAcc.value = 0;
+    x.omegaAcc.value = omegaSum;
     this.enter(st);
     try {
       for (let s = Math.max(rowStart, roi.ymin); s < rowEnd && s <= roi.ymax; s++) {

@@ -1,8 +1,8 @@
 /**
- * Render workers, started as soon as their number is known: a worker's start-up (Node's worker
- * bootstrap and module loading, ~0.13 s) then overlaps the main thread's own loading and set-up
- * instead of following it. This module loads nothing else, so the CLI can start the workers
- * before it loads the engine. They wait for `renderFrame` (render.ts) to hand them the frame.
+ * Render workers, started as soon as their number is known (simulate: once the arguments are
+ * parsed): a worker's start-up (Node's worker bootstrap and module loading, ~0.13 s) then
+ * overlaps the main thread's reading of the inputs instead of following it. They wait for
+ * `renderFrame` (render.ts) to hand them the frame.
  */
 import {Worker} from 'node:worker_threads';
 

@@ -11,6 +11,7 @@
  *   C's threads race on interpolation (threads.ts), so no order reproduces them.
  */
 import {availableParallelism} from 'node:os';
+import {renderedPixels} from './detector.js';
 import {PixelEngine, type RunState} from './pixel.js';
 import {WorkerPool} from './pool.js';
 import type {PhiMode, Simulation} from './setup.js';
@@ -54,6 +55,41 @@ export function renderChunk(engine: PixelEngine, image: Float32Array, job: Chunk
   return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum, exitPixel, exit: st.interpolationExit};
 }
 
+/** Lets this thread's event loop run once every `sliceMs` of rendering. */
+class EventLoopTurns {
+  private since = performance.now();
+  constructor(private readonly sliceMs: number) {}
+
+  /** a promise to await when a turn is due, else undefined */
+  due(): Promise<void> | undefined {
+    if (performance.now() - this.since <= this.sliceMs) return undefined;
+    return new Promise<void>(setImmediate).then(() => {
+      this.since = performance.now();
+    });
+  }
+}
+
+/**
+ * renderChunk on the main thread: row by row, letting the event loop run when a turn is due, so
+ * that a signal (SIGINT, SIGTERM), the workers' results and the file writes are handled within
+ * ~50 ms of rendering rather than after a whole chunk (seconds on a large frame). The rows carry
+ * the run state and the solid-angle sum from one to the next: the result has the bits of one
+ * renderChunk call.
+ */
+async function renderChunkInSlices(engine: PixelEngine, image: Float32Array, job: ChunkJob, turns: EventLoopTurns): Promise<ChunkResult> {
+  const st: RunState = {phiLoopHasRun: job.phiLoopHasRun, interpolate: job.interpolate};
+  let omegaSum = 0;
+  let exitPixel = -1;
+  for (let row = job.rowStart; row < job.rowEnd; row++) {
+    const rendered = engine.renderRows(image, row, row + 1, st, -1, Infinity, omegaSum);
+    omegaSum = rendered.omegaSum;
+    if (exitPixel < 0) exitPixel = rendered.exitPixel;
+    const turn = turns.due();
+    if (turn) await turn;
+  }
+  return {rowStart: job.rowStart, rowEnd: job.rowEnd, omegaSum, exitPixel, exit: st.interpolationExit};
+}
+
 /**
  * Row ranges, shrinking as the frame nears its end ("guided" scheduling): big chunks keep
  * messaging rare, small last ones keep workers from idling while one finishes a big chunk.
@@ -79,8 +115,18 @@ export function defaultWorkers(evaluations: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(evaluations / 4e6)));
 }
 
+/**
+ * Rendering threads for `evaluations` (as defaultWorkers) when at most `most` are asked for
+ * (`--workers`): no thread gets under 1024 evaluations, so that a frame with next to nothing to
+ * render (`-roi 0 0 0 0`) starts no worker, while the smallest stored cases (64x64) still render
+ * on three threads.
+ */
+export function workersFor(evaluations: number, most: number): number {
+  return Math.max(1, Math.min(most, Math.floor(evaluations / 1024)));
+}
+
 export interface RenderOptions {
-  /** threads that render: this one and workers - 1 worker threads */
+  /** threads that render, at most (see workersFor): this one and workers - 1 worker threads */
   workers: number;
   /** worker threads started earlier; grown to `workers - 1` if smaller; closed once the frame is rendered */
   pool?: WorkerPool;
@@ -95,8 +141,10 @@ export interface RenderOptions {
   cThreads?: number;
 }
 
-export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, pool, onProgress, onFinalRows, cThreads = 1}: RenderOptions): Promise<FrameResult> {
+export async function renderFrame(req: FrameRequest, sim: Simulation, options: RenderOptions): Promise<FrameResult> {
+  const {pool, onProgress, onFinalRows, cThreads = 1} = options;
   const {fpixels, spixels} = sim.detector;
+  const workers = workersFor(renderedPixels(sim.detector) * sim.steps, options.workers);
   const shared = new SharedArrayBuffer(4 * fpixels * spixels);
   const image = new Float32Array(shared);
   const engine = new PixelEngine(sim);
@@ -136,8 +184,7 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
     return results.length === jobs.length;
   };
   // chunks are taken from a shared counter, first come first served, by the workers and by this
-  // thread too (one worker fewer to start); between its chunks this thread lets the workers'
-  // results and the caller's file writes through
+  // thread too (one worker fewer to start), which renders them in slices (renderChunkInSlices)
   const next = new Int32Array(new SharedArrayBuffer(4));
   const own = pool ?? new WorkerPool();
   try {
@@ -146,9 +193,9 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, {workers, 
     let failure: unknown;
     helping.catch((e: unknown) => (failure = e));
     let complete = jobs.length === 0;
+    const turns = new EventLoopTurns(50);
     for (let i; failure === undefined && (i = Atomics.add(next, 0, 1)) < jobs.length; ) {
-      complete = finished(renderChunk(engine, image, jobs[i]));
-      if (own.workers.length > 0) await new Promise(setImmediate);
+      complete = finished(await renderChunkInSlices(engine, image, jobs[i], turns));
     }
     if (!complete) await helping;
   } finally {

@@ -7,7 +7,7 @@ import {isAbsolute, resolve} from 'node:path';
 import {parseNanoBraggArgs, type NanoBraggSettings, type SmvHeaderSource} from './args.js';
 import {buildBeam, type Beam} from './beam.js';
 import {buildCrystal, readMatFile, type Crystal} from './crystal.js';
-import {buildDetector, type Detector} from './detector.js';
+import {buildDetector, renderedPixels, type Detector} from './detector.js';
 import {UsageError} from './errors.js';
 import {checkDetectorSettings, checkFrame, checkMaskSize, checkOversample, enforceFootprint, estimateFootprint} from './footprint.js';
 import {readFdump, readHklText, type HklGrid} from './hkl.js';
@@ -145,13 +145,12 @@ export function parseWithHeaders(argv: string[], cwd: string, nowSeconds?: numbe
 }
 
 /**
- * Pixels x phi steps: a lower bound of the frame's sub-pixel evaluations, cheap and known before
- * set-up reads any input file. 0 when the geometry is invalid (set-up then says why).
+ * Rendered pixels (the ROI) x phi steps: a lower bound of the frame's sub-pixel evaluations, cheap
+ * and known before set-up reads any input file. 0 when the geometry is invalid (set-up then says why).
  */
 export function leastEvaluations(s: NanoBraggSettings): number {
   try {
-    const d = buildDetector(s);
-    return d.fpixels * d.spixels * resolvePhi(s).phisteps;
+    return renderedPixels(buildDetector(s)) * resolvePhi(s).phisteps;
   } catch {
     return 0;
   }

@@ -167,6 +167,51 @@ describe('hostile input and signals (issue #18, through the binary)', function (
     });
   });
 
+  describe('the newer commands (matrix, explain, view, matrix merge)', () => {
+    const ref = caseFile('supervisor', 'trace_s685_f1039.log');
+    it('matrix --cases: a device, a FIFO named .yaml, an alias bomb, a deep nesting, a list over its cap', async () => {
+      execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
+      writeFileSync(join(dir, 'bomb.yaml'), ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n'));
+      writeFileSync(join(dir, 'deep.yaml'), `${'['.repeat(100000)}${']'.repeat(100000)}\n`);
+      writeFileSync(join(dir, 'big.yaml'), `cases:\n${'  - id: X\n    base_args: -detpixels 8\n'.repeat(60000)}`);
+      const m = (source: string) => cli(dir, ['matrix', '--cases', source, '--bundle', 'mb']);
+      expectOneLine(await m('/dev/zero'), 3, /\/dev\/zero: not a case folder/);
+      expectOneLine(await m('fifo.yaml'), 3, /fifo\.yaml: not a case folder/);
+      expectOneLine(await m('bomb.yaml'), 3, /bomb\.yaml: not YAML \(Excessive alias count/);
+      expectOneLine(await m('deep.yaml'), 3, /deep\.yaml: not YAML \(nested too deeply to read\)/);
+      expectOneLine(await m('big.yaml'), 10, /big\.yaml: \d+\.\d MiB is over the 2\.0 MiB cap for this input/);
+      expect(existsSync(join(dir, 'mb'))).to.equal(false);
+    });
+    it('explain --c /dev/zero and --py a FIFO: exit 3 naming the flag', async () => {
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      expectOneLine(await cli(dir, ['explain', '--config', 'supervisor', '--c', '/dev/zero', '--py', ref]), 3, /^nbparity: --c: \/dev\/zero: is a character device/);
+      expectOneLine(await cli(dir, ['explain', '--config', 'supervisor', '--c', ref, '--py', 'fifo']), 3, /^nbparity: --py: fifo: is a FIFO/);
+    });
+    it('view and metrics --verify of a symbolic link loop: exit 3, ELOOP', async () => {
+      symlinkSync('loop2', join(dir, 'loop1'));
+      symlinkSync('loop1', join(dir, 'loop2'));
+      for (const args of [['view', 'loop1', '--no-open'], ['metrics', 'loop1', '--verify']]) {
+        expectOneLine(await cli(dir, args), 3, /loop1: cannot read the bundle folder \(ELOOP/);
+      }
+    });
+    it("matrix merge refuses a shard (consistent with its sha256.txt) whose rows' bundle fields leave the bundle", async () => {
+      const made = await cli(dir, ['matrix', '--cases', 'simple_cubic', '--phi-mode', 'spec', '--bundle', 'ms']);
+      expect(made.code, made.stderr).to.equal(0);
+      const shard = join(dir, 'ms', readdirSync(join(dir, 'ms'))[0]);
+      const metrics = JSON.parse(readFileSync(join(shard, 'metrics.json'), 'utf8')) as {rows: Array<{bundle: string}>};
+      metrics.rows[0].bundle = '../../../../etc';
+      writeFileSync(join(shard, 'metrics.json'), JSON.stringify(metrics, null, 2));
+      // a hand-made shard: no page, and a manifest that vouches for what it holds
+      rmSync(join(shard, 'index.html'));
+      const list = (d: string, rel = ''): string[] => readdirSync(join(d, rel), {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? list(d, join(rel, e.name)) : [join(rel, e.name)]));
+      const manifest = list(shard).filter((f) => f !== 'sha256.txt').sort().map((f) => `${createHash('sha256').update(readFileSync(join(shard, f))).digest('hex')}  ${f}`);
+      writeFileSync(join(shard, 'sha256.txt'), `${manifest.join('\n')}\n`);
+      expect((await cli(dir, ['metrics', shard, '--verify'])).code).to.equal(0);
+      expectOneLine(await cli(dir, ['matrix', 'merge', shard, '--bundle', 'mm']), 3, /rows\[0\]\.bundle: "\.\.\/\.\.\/\.\.\/\.\.\/etc" is not a path inside the bundle/);
+      expect(existsSync(join(dir, 'mm'))).to.equal(false);
+    });
+  });
+
   it('row 18: a C program that never stops printing is killed at the output cap (exit 7), its report kept', async () => {
     writeFileSync(join(dir, 'forever.sh'), '#!/bin/sh\nexec yes nanoBragg\n', {mode: 0o755});
     expectOneLine(await cli(dir, ['compare-images', '--c-bin', './forever.sh', '--outdir', 'report', '--', ...B, '-detpixels', '4']), 7, /forever\.sh printed more than 32 MiB and was killed \(resource limit\)/);

@@ -254,6 +254,12 @@ describe('hostile input and signals (issue #18, through the binary)', function (
         }
       }
     });
+    it('a trace from standard input with a bundle is a usage error (exit 2): the bundle copies its inputs from disk', async () => {
+      for (const args of [['compare-traces', '--c', ref, '--py', '-', '--bundle', 'b'], ['explain', '--config', 'supervisor', '--c', '-', '--py', ref, '--out', 'o']]) {
+        expectOneLine(await cli(dir, args), 2, /standard input \(-\) cannot be copied into a bundle/);
+      }
+      expect(readdirSync(dir)).to.deep.equal([]);
+    });
     it('a line over 1 MiB: skipped when it is not a trace line, refused (exit 3) when it is', async () => {
       const text = readFileSync(ref, 'utf8');
       writeFileSync(join(dir, 'long-other.log'), `${text}${'x'.repeat(3 << 20)}\n`);

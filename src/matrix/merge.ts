@@ -18,7 +18,7 @@ const CAMPAIGN_FIELDS = ['sources', 'phi_modes', 'implementation', 'c_bin', 'onl
 
 async function readShard(dir: string): Promise<MatrixMetrics> {
   const v = await verifyBundle(dir);
-  if (!v.ok) throw new BundleError(`${dir}: does not match its sha256.txt (changed ${v.changed.length}, missing ${v.missing.length}, extra ${v.extra.length}); run metrics ${dir} --verify`, EXIT.VERDICT);
+  if (!v.ok) throw new BundleError(`${dir}: does not match its sha256.txt (changed ${v.changed.length}, missing ${v.missing.length}, extra ${v.extra.length}, pages not what metrics.json draws ${v.stale_pages.length}); run metrics ${dir} --verify`, EXIT.VERDICT);
   let m: unknown;
   try {
     m = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));

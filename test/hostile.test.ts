@@ -7,7 +7,8 @@
  */
 import {expect} from 'chai';
 import {execFileSync, spawn} from 'node:child_process';
-import {createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {appendFileSync, createReadStream, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -27,9 +28,10 @@ interface Run {
   stderr: string;
 }
 
-function cli(cwd: string, args: string[], o: {killAfterMs?: number; signal?: NodeJS.Signals} = {}): Promise<Run> {
+/** `nodeArgs`: flags for node itself (a heap cap makes memory that grows with a file fail the run) */
+function cli(cwd: string, args: string[], o: {killAfterMs?: number; signal?: NodeJS.Signals; nodeArgs?: string[]} = {}): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], {cwd, stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CLI, ...args], {cwd, stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -147,6 +149,69 @@ describe('hostile input and signals (issue #18, through the binary)', function (
     });
   });
 
+  describe('compare-images of two files: the memory estimate from their frame sizes, before reading', () => {
+    it('over --max-memory: exit 10 naming the flag; under it: the comparison runs', async () => {
+      const img = Buffer.alloc(4 * 1024 * 1024); // 1024x1024 float32 zeros
+      writeFileSync(join(dir, 'a.bin'), img);
+      writeFileSync(join(dir, 'b.bin'), img);
+      const args = ['compare-images', '--ref', 'a.bin', '--test', 'b.bin', '--fpixels', '1024', '--spixels', '1024', '--outdir', 'r'];
+      expectOneLine(await cli(dir, [...args, '--max-memory', '32M']), 10, /^nbparity: --ref: the run would need about \d+ MiB .*over --max-memory 32 MiB/);
+      expect(existsSync(join(dir, 'r'))).to.equal(false);
+      const r = await cli(dir, [...args, '--max-memory', '1G']);
+      expect(r.code, r.stderr).to.equal(0);
+    });
+    it('an SMV header that claims a 100000x100000 frame is refused from its header (exit 10), the file never read', async () => {
+      const header = '{\nHEADER_BYTES=512;\nDIM=2;\nBYTE_ORDER=little_endian;\nTYPE=unsigned_short;\nSIZE1=100000;\nSIZE2=100000;\n}\f';
+      writeFileSync(join(dir, 'huge.img'), Buffer.concat([Buffer.from(header.padEnd(512, ' '), 'latin1'), Buffer.alloc(8)]));
+      expectOneLine(await cli(dir, ['compare-images', '--ref', 'huge.img', '--test', 'huge.img', '--outdir', 'r', '--max-memory', '4G']), 10, /^nbparity: --(ref|test): the run would need about \d+ GiB .*100000x100000.*over --max-memory 4\.0 GiB/);
+    });
+  });
+
+  describe('the newer commands (matrix, explain, view, matrix merge)', () => {
+    const ref = caseFile('supervisor', 'trace_s685_f1039.log');
+    it('matrix --cases: a device, a FIFO named .yaml, an alias bomb, a deep nesting, a list over its cap', async () => {
+      execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
+      writeFileSync(join(dir, 'bomb.yaml'), ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n'));
+      writeFileSync(join(dir, 'deep.yaml'), `${'['.repeat(100000)}${']'.repeat(100000)}\n`);
+      writeFileSync(join(dir, 'big.yaml'), `cases:\n${'  - id: X\n    base_args: -detpixels 8\n'.repeat(60000)}`);
+      const m = (source: string) => cli(dir, ['matrix', '--cases', source, '--bundle', 'mb']);
+      expectOneLine(await m('/dev/zero'), 3, /\/dev\/zero: not a case folder/);
+      expectOneLine(await m('fifo.yaml'), 3, /fifo\.yaml: not a case folder/);
+      expectOneLine(await m('bomb.yaml'), 3, /bomb\.yaml: not YAML \(Excessive alias count/);
+      expectOneLine(await m('deep.yaml'), 3, /deep\.yaml: not YAML \(nested too deeply to read\)/);
+      expectOneLine(await m('big.yaml'), 10, /big\.yaml: \d+\.\d MiB is over the 2\.0 MiB cap for this input/);
+      expect(existsSync(join(dir, 'mb'))).to.equal(false);
+    });
+    it('explain --c /dev/zero and --py a FIFO: exit 3 naming the flag', async () => {
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      expectOneLine(await cli(dir, ['explain', '--config', 'supervisor', '--c', '/dev/zero', '--py', ref]), 3, /^nbparity: --c: \/dev\/zero: is a character device/);
+      expectOneLine(await cli(dir, ['explain', '--config', 'supervisor', '--c', ref, '--py', 'fifo']), 3, /^nbparity: --py: fifo: is a FIFO/);
+    });
+    it('view and metrics --verify of a symbolic link loop: exit 3, ELOOP', async () => {
+      symlinkSync('loop2', join(dir, 'loop1'));
+      symlinkSync('loop1', join(dir, 'loop2'));
+      for (const args of [['view', 'loop1', '--no-open'], ['metrics', 'loop1', '--verify']]) {
+        expectOneLine(await cli(dir, args), 3, /loop1: cannot read the bundle folder \(ELOOP/);
+      }
+    });
+    it("matrix merge refuses a shard (consistent with its sha256.txt) whose rows' bundle fields leave the bundle", async () => {
+      const made = await cli(dir, ['matrix', '--cases', 'simple_cubic', '--phi-mode', 'spec', '--bundle', 'ms']);
+      expect(made.code, made.stderr).to.equal(0);
+      const shard = join(dir, 'ms', readdirSync(join(dir, 'ms'))[0]);
+      const metrics = JSON.parse(readFileSync(join(shard, 'metrics.json'), 'utf8')) as {rows: Array<{bundle: string}>};
+      metrics.rows[0].bundle = '../../../../etc';
+      writeFileSync(join(shard, 'metrics.json'), JSON.stringify(metrics, null, 2));
+      // a hand-made shard: no page, and a manifest that vouches for what it holds
+      rmSync(join(shard, 'index.html'));
+      const list = (d: string, rel = ''): string[] => readdirSync(join(d, rel), {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? list(d, join(rel, e.name)) : [join(rel, e.name)]));
+      const manifest = list(shard).filter((f) => f !== 'sha256.txt').sort().map((f) => `${createHash('sha256').update(readFileSync(join(shard, f))).digest('hex')}  ${f}`);
+      writeFileSync(join(shard, 'sha256.txt'), `${manifest.join('\n')}\n`);
+      expect((await cli(dir, ['metrics', shard, '--verify'])).code).to.equal(0);
+      expectOneLine(await cli(dir, ['matrix', 'merge', shard, '--bundle', 'mm']), 3, /rows\[0\]\.bundle: "\.\.\/\.\.\/\.\.\/\.\.\/etc" is not a path inside the bundle/);
+      expect(existsSync(join(dir, 'mm'))).to.equal(false);
+    });
+  });
+
   it('row 18: a C program that never stops printing is killed at the output cap (exit 7), its report kept', async () => {
     writeFileSync(join(dir, 'forever.sh'), '#!/bin/sh\nexec yes nanoBragg\n', {mode: 0o755});
     expectOneLine(await cli(dir, ['compare-images', '--c-bin', './forever.sh', '--outdir', 'report', '--', ...B, '-detpixels', '4']), 7, /forever\.sh printed more than 32 MiB and was killed \(resource limit\)/);
@@ -161,6 +226,47 @@ describe('hostile input and signals (issue #18, through the binary)', function (
       for (const cmd of ['compare-traces', 'per-phi']) {
         expectOneLine(await cli(dir, [cmd, '--c', ref, '--py', 'many.log']), 3, /^nbparity: many\.log:369: a second pixel block starts here/);
       }
+    });
+    it('a valid block followed by 48 MB of other text is read in the memory of the block (heap capped at 40 MB); bundles copy the file byte for byte', async () => {
+      // held whole, the text alone would pass the cap: the run aborts (exit 134 with a V8 report)
+      const junk = 'progress: a line of a run that is not a trace line\n'.repeat(1 << 16);
+      const padded = join(dir, 'padded.log');
+      writeFileSync(padded, readFileSync(ref));
+      for (let i = 0; i < Math.ceil((48 << 20) / junk.length); i++) appendFileSync(padded, junk);
+      const capped = {nodeArgs: ['--max-old-space-size=40']};
+      const runs: Array<[string[], string | null]> = [
+        [['compare-traces', '--c', ref, '--py', 'padded.log', '--bundle', 'b1'], 'b1/*/test/padded.log'],
+        [['per-phi', '--c', ref, '--py', 'padded.log'], null],
+        [['harness', '--config', 'supervisor', '--pixel', '685', '1039', '--phi-mode', 'c-parity', '--ref', 'padded.log', '--bundle', 'b2'], 'b2/*/reference/padded.log'],
+        [['explain', '--config', 'supervisor', '--c', 'padded.log', '--py', ref, '--bundle', 'b3'], 'b3/*/reference/padded.log'],
+      ];
+      const digest = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+      for (const [args, copy] of runs) {
+        const r = await cli(dir, args, capped);
+        expect(r.signal, `${args[0]}: killed`).to.equal(null);
+        expect(r.code, `${args[0]}: ${r.stderr.slice(0, 400)}`).to.equal(0);
+        expect(r.stderr, args[0]).to.equal('');
+        if (copy) {
+          const [root, , ...rest] = copy.split('/');
+          const stamp = readdirSync(join(dir, root));
+          expect(stamp, copy).to.have.length(1);
+          expect(digest(join(dir, root, stamp[0], ...rest)), copy).to.equal(digest(padded));
+        }
+      }
+    });
+    it('a trace from standard input with a bundle is a usage error (exit 2): the bundle copies its inputs from disk', async () => {
+      for (const args of [['compare-traces', '--c', ref, '--py', '-', '--bundle', 'b'], ['explain', '--config', 'supervisor', '--c', '-', '--py', ref, '--out', 'o']]) {
+        expectOneLine(await cli(dir, args), 2, /standard input \(-\) cannot be copied into a bundle/);
+      }
+      expect(readdirSync(dir)).to.deep.equal([]);
+    });
+    it('a line over 1 MiB: skipped when it is not a trace line, refused (exit 3) when it is', async () => {
+      const text = readFileSync(ref, 'utf8');
+      writeFileSync(join(dir, 'long-other.log'), `${text}${'x'.repeat(3 << 20)}\n`);
+      const r = await cli(dir, ['compare-traces', '--c', ref, '--py', 'long-other.log']);
+      expect(r.code, r.stderr).to.equal(0);
+      writeFileSync(join(dir, 'long-trace.log'), `${text}TRACE_C: note ${'1 '.repeat(1 << 20)}\n`);
+      expectOneLine(await cli(dir, ['compare-traces', '--c', ref, '--py', 'long-trace.log']), 3, /long-trace\.log:\d+: a trace line over 1048576 characters/);
     });
     it('row 20: Fortran D exponents and CR-only line ends read as the same trace', async () => {
       const text = readFileSync(ref, 'utf8');

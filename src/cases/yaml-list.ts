@@ -14,9 +14,9 @@
  * C output, so its cases have no references: a C program must be run for them. Input files the
  * arguments name are read relative to the folder nbparity runs in, as the port's tests run them.
  */
-import {readFileSync} from 'node:fs';
 import {parse} from 'yaml';
 import {UserError} from '../engine/errors.js';
+import {readInputFile} from '../io/input.js';
 import {thresholdsFromCase} from '../images/thresholds.js';
 import {EXIT} from '../util/exit-codes.js';
 import type {Case} from './case.js';
@@ -44,19 +44,25 @@ function text(v: unknown, where: string): string {
   throw new UserError(`${where}: expected a non-empty name`, EXIT.BAD_INPUT);
 }
 
+/**
+ * A case list is a few KiB (the port's, with every case, ~20 KiB); parsed, YAML takes tens of times
+ * its size (a 16 MB list: 1.3 GB, 48 s), so a list is capped far below the other text inputs.
+ */
+export const CASE_LIST_CAP_BYTES = 2 * 1024 * 1024;
+
 /** The runs of a case list file, in file order; a malformed list is bad input (exit 3) naming the place. */
 export function readCaseList(path: string, inputsDir = process.cwd()): Case[] {
-  let source: string;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, EXIT.BAD_INPUT);
-  }
+  // the one input reader: a regular file (a FIFO or /dev/zero is refused), under the case-list cap
+  const source = readInputFile(path, {capBytes: CASE_LIST_CAP_BYTES}).toString('utf8');
   let doc: unknown;
   try {
+    // the parser's own alias limit refuses an alias bomb ("billion laughs")
     doc = parse(source);
   } catch (e) {
-    throw new UserError(`${path}: not YAML (${(e as Error).message.split('\n')[0]})`, EXIT.BAD_INPUT);
+    // a document nested deeper than the parser's recursion can go
+    const message = (e as Error).message;
+    const why = e instanceof RangeError || /Maximum call stack/.test(message) ? 'nested too deeply to read' : message.split('\n')[0];
+    throw new UserError(`${path}: not YAML (${why})`, EXIT.BAD_INPUT);
   }
   const cases = mapping(doc, path).cases;
   if (!Array.isArray(cases)) throw new UserError(`${path}: expected a 'cases' list`, EXIT.BAD_INPUT);

@@ -10,6 +10,8 @@ import {compareTraceInputs, DEFAULT_RTOL, exitCodeOf, readTraceInput} from '../t
 import {parseNonNegative} from '../trace/errors.js';
 import type {Prefix} from '../trace/parse.js';
 import {shellQuote} from './common.js';
+import {UserError} from '../engine/errors.js';
+import {EXIT} from '../util/exit-codes.js';
 
 export interface CompareTracesFlags {
   c: string;
@@ -29,6 +31,8 @@ export async function compareTracesCommand(flags: CompareTracesFlags, commandLin
   const rtol = parseNonNegative('tolerance', flags.tolerance) ?? DEFAULT_RTOL;
   const atol = parseNonNegative('atol', flags.atol) ?? null;
   const target: BundleTarget | undefined = flags.out !== undefined ? {dir: flags.out} : flags.bundle !== undefined ? {root: flags.bundle} : undefined;
+  // a bundle copies its inputs from disk; standard input is read once and not kept
+  if (target && (flags.c === '-' || flags.py === '-')) throw new UserError('a trace from standard input (-) cannot be copied into a bundle (--out, --bundle): give it as a file', EXIT.USAGE);
   const refName = `reference/${safeName(basename(flags.c))}`;
   const testName = `test/${safeName(basename(flags.py))}`;
   const comparison = compareTraceInputs(readTraceInput(flags.c), readTraceInput(flags.py), {

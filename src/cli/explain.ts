@@ -62,6 +62,8 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
       throw e;
     }
   };
+  // a bundle copies its inputs from disk; standard input is read once and not kept
+  if (target && (flags.c === '-' || flags.py === '-')) throw new UserError('a trace from standard input (-) cannot be copied into a bundle (--out, --bundle): give it as a file', EXIT.USAGE);
   const ref = named('--c', flags.c);
   const test = named('--py', flags.py);
   const testPhi = flags['py-phi'] ? await loadNamedPhiTable(flags['py-phi']) : undefined;

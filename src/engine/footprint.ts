@@ -114,6 +114,41 @@ export function estimateFootprint(s: NanoBraggSettings, o: {workers: number; fra
   return {parts, totalBytes: parts.reduce((sum, p) => sum + p.bytes, 0)};
 }
 
+/** per pixel of the larger image: the comparison's double-precision work arrays (ROI values, the
+ * previews' sorted union, log scale and difference) and its match flags */
+const COMPARE_WORK_BYTES_PER_PIXEL = 8 + 16 + 8 + 8 + 2;
+/** per pixel: the previews' RGB rasters and PNG encodings (ref, test, difference; linear, log, zoom) */
+const PREVIEW_BYTES_PER_PIXEL = 3 * 3 + 3 * 4;
+
+/** An image file to compare, as its first bytes describe it (src/images/load.ts imageFrameOf). */
+export interface ImageFrame {
+  /** the flag that names the file, e.g. `--ref` */
+  flag: string;
+  path: string;
+  width: number;
+  height: number;
+  /** the file's size as stored */
+  storedBytes: number;
+  /** bytes a pixel once inflated and before decoding (SMV 2, float 4); 0 when the file is not compressed */
+  inflatedBytesPerPixel: number;
+}
+
+/**
+ * The big allocations of comparing two image files, from their frame sizes alone (before either is
+ * read): each file as stored (and inflated), its decoded float pixels, the work arrays and previews.
+ */
+export function estimateImageComparison(images: ImageFrame[]): Footprint {
+  const parts: FootprintPart[] = images.map((im) => {
+    const pixels = im.width * im.height;
+    return {flag: im.flag, what: `${im.path}, a ${im.width}x${im.height} image, read and decoded`, bytes: im.storedBytes + pixels * (im.inflatedBytesPerPixel + 4)};
+  });
+  const largest = images.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+  const pixels = largest.width * largest.height;
+  parts.push({flag: largest.flag, what: `the comparison's work arrays for ${largest.width}x${largest.height} pixels`, bytes: pixels * COMPARE_WORK_BYTES_PER_PIXEL});
+  parts.push({flag: largest.flag, what: `the previews of ${largest.width}x${largest.height} pixels`, bytes: pixels * PREVIEW_BYTES_PER_PIXEL});
+  return {parts, totalBytes: parts.reduce((sum, p) => sum + p.bytes, 0)};
+}
+
 /** UserError (exit 10) naming the flag behind the largest part when the run would need more than `maxBytes`. */
 export function enforceFootprint(f: Footprint, maxBytes: number): void {
   if (!(f.totalBytes > maxBytes)) return;

@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {UserError} from '../engine/errors.js';
 import {buildDetector} from '../engine/detector.js';
-import {defaultMaxMemoryBytes} from '../engine/footprint.js';
+import {defaultMaxMemoryBytes, enforceFootprint, estimateImageComparison} from '../engine/footprint.js';
 import {parseWithHeaders, preflight, type PhiMode} from '../engine/setup.js';
 import {decodeFloatImage} from '../io/floatimage.js';
 import {onInterrupt} from '../io/interrupt.js';
@@ -16,7 +16,7 @@ import {writeBundle, type BundleRecord, type BundleTarget, type Bytes} from '../
 import {packageInfo} from '../trace/project.js';
 import {indexRenderer} from '../view/index.js';
 import {EXIT, type ExitCode} from '../util/exit-codes.js';
-import {loadImage} from './load.js';
+import {imageFrameOf, loadImage} from './load.js';
 import {checkRoi, compareImages, fullRoi, type ImageMetrics, type Pixels, type Roi} from './metrics.js';
 import {previews, type PreviewsJson} from './previews.js';
 import {runC} from '../impl/c-binary.js';
@@ -302,6 +302,9 @@ export async function compareImagesEvidence(o: CompareImagesOptions): Promise<Im
       release();
     }
   } else {
+    // what the two files will cost, from their headers (or --fpixels/--spixels), before reading them
+    const frames = [imageFrameOf(resolve(cwd, o.ref!), '--ref', o.fpixels, o.spixels), imageFrameOf(resolve(cwd, o.test!), '--test', o.fpixels, o.spixels)];
+    if (frames[0] && frames[1]) enforceFootprint(estimateImageComparison([frames[0], frames[1]]), o.maxMemoryBytes ?? defaultMaxMemoryBytes());
     const a = loadImage(resolve(cwd, o.ref!), o.fpixels, o.spixels);
     const b = loadImage(resolve(cwd, o.test!), o.fpixels, o.spixels);
     for (const w of [...a.warnings, ...b.warnings]) warn(w);

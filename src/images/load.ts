@@ -1,10 +1,11 @@
 /** Load a comparison image: an SMV file (detected by its "{\nHEADER_BYTES" start) or raw float32 LE. */
 import {createHash} from 'node:crypto';
-import {gunzipSync} from 'node:zlib';
+import {constants as zlibConstants, gunzipSync} from 'node:zlib';
 import {MalformedInputError, UserError} from '../engine/errors.js';
-import {BINARY_INPUT_CAP_BYTES, readInputFile} from '../io/input.js';
+import type {ImageFrame} from '../engine/footprint.js';
+import {BINARY_INPUT_CAP_BYTES, openInput, readChunk, readInputFile} from '../io/input.js';
 import {decodeFloatImage} from '../io/floatimage.js';
-import {parseSmv} from '../io/smv.js';
+import {parseSmv, smvValueOf} from '../io/smv.js';
 import {EXIT} from '../util/exit-codes.js';
 
 export interface LoadedImage {
@@ -24,6 +25,50 @@ const SMV_START = Buffer.from('{\nHEADER_BYTES', 'latin1');
 
 export function isSmv(bytes: Uint8Array): boolean {
   return bytes.length >= SMV_START.length && Buffer.from(bytes.buffer, bytes.byteOffset, SMV_START.length).equals(SMV_START);
+}
+
+/** The head of a file is enough for an SMV header (nanoBragg writes 512 bytes; padded ones a few KiB). */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The frame an image file holds, from its first bytes only (an SMV header's SIZE1/SIZE2, else
+ * --fpixels/--spixels), so that what comparing it costs is known before it is read. Null when the
+ * head does not say (a malformed header: loadImage then names what is wrong). A raw float file
+ * without --fpixels/--spixels is refused here (exit 2), before its bytes are read.
+ */
+export function imageFrameOf(path: string, flag: string, fpixels?: number, spixels?: number): ImageFrame | null {
+  const input = openInput(path, {kind: 'binary'});
+  let head: Uint8Array;
+  try {
+    const buf = new Uint8Array(HEAD_BYTES);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readChunk(input, buf.subarray(n));
+    head = buf.subarray(0, n);
+  } finally {
+    input.close();
+  }
+  const gz = path.endsWith('.gz');
+  if (gz) {
+    try {
+      // the head of the stream only: a partial inflate, bounded by the head's size
+      head = gunzipSync(head, {finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 26});
+    } catch {
+      return null;
+    }
+  }
+  const storedBytes = input.size;
+  if (isSmv(head)) {
+    const close = Buffer.from(head).indexOf('}');
+    const header = Buffer.from(head.subarray(0, close < 0 ? head.length : close)).toString('latin1');
+    const width = smvValueOf(header, 'SIZE1');
+    const height = smvValueOf(header, 'SIZE2');
+    if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) return null;
+    return {flag, path, width, height, storedBytes, inflatedBytesPerPixel: gz ? 2 : 0};
+  }
+  if (fpixels === undefined || spixels === undefined) {
+    throw new UserError(`${path}: not an SMV file, so its size is needed: give --fpixels and --spixels`, EXIT.USAGE);
+  }
+  return {flag, path, width: fpixels, height: spixels, storedBytes, inflatedBytesPerPixel: gz ? 4 : 0};
 }
 
 /**

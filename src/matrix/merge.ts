@@ -7,7 +7,7 @@
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import {UserError} from '../engine/errors.js';
-import {BundleError, listFiles, openBundle, verifyBundle, type BundleResult, type BundleTarget} from '../report/bundle.js';
+import {BundleError, checkRelative, listFiles, openBundle, verifyBundle, type BundleResult, type BundleTarget} from '../report/bundle.js';
 import {assertValid} from '../report/validate.js';
 import {EXIT} from '../util/exit-codes.js';
 import {MATRIX_SCHEMA, matrixMetrics, matrixRecord} from './campaign.js';
@@ -18,7 +18,7 @@ const CAMPAIGN_FIELDS = ['sources', 'phi_modes', 'implementation', 'c_bin', 'onl
 
 async function readShard(dir: string): Promise<MatrixMetrics> {
   const v = await verifyBundle(dir);
-  if (!v.ok) throw new BundleError(`${dir}: does not match its sha256.txt (changed ${v.changed.length}, missing ${v.missing.length}, extra ${v.extra.length}); run metrics ${dir} --verify`, EXIT.VERDICT);
+  if (!v.ok) throw new BundleError(`${dir}: does not match its sha256.txt (changed ${v.changed.length}, missing ${v.missing.length}, extra ${v.extra.length}, pages not what metrics.json draws ${v.stale_pages.length}); run metrics ${dir} --verify`, EXIT.VERDICT);
   let m: unknown;
   try {
     m = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
@@ -31,7 +31,30 @@ async function readShard(dir: string): Promise<MatrixMetrics> {
   } catch (e) {
     throw new BundleError(`${dir}/metrics.json: ${(e as Error).message}`);
   }
+  const rows = (m as MatrixMetrics).rows;
+  rows.forEach((row, i) => checkPartPaths(row, `${dir}/metrics.json: rows[${i}]`));
   return m as MatrixMetrics;
+}
+
+/**
+ * Every `bundle` field of a row (the case run's part, its image and pixel sub-bundles) is a path
+ * inside the shard: a hand-made shard whose rows point at `../..` or `/etc` would have the merged
+ * page link out of its bundle (exit 3, naming the field).
+ */
+function checkPartPaths(value: unknown, where: string): void {
+  if (Array.isArray(value)) return value.forEach((v, i) => checkPartPaths(v, `${where}[${i}]`));
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'bundle' && typeof v === 'string') {
+      try {
+        checkRelative(v);
+      } catch {
+        throw new BundleError(`${where}.bundle: ${JSON.stringify(v.slice(0, 80))} is not a path inside the bundle`, EXIT.BAD_INPUT);
+      }
+    } else {
+      checkPartPaths(v, `${where}.${k}`);
+    }
+  }
 }
 
 export interface MergeResult {

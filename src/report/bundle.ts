@@ -37,6 +37,7 @@ import {UserError} from '../engine/errors.js';
 import {FileWriteError, makeFolders, removeFolders} from '../io/atomic.js';
 import {onInterrupt} from '../io/interrupt.js';
 import {hashInput, readInputFile} from '../io/input.js';
+import {errnoReason} from '../util/errno.js';
 import {packageInfo, projectRoot} from '../trace/project.js';
 import {EXIT, type ExitCode} from '../util/exit-codes.js';
 import {assertValid} from './validate.js';
@@ -439,8 +440,9 @@ export async function requireBundleDir(dir: string): Promise<void> {
   let s;
   try {
     s = await stat(dir);
-  } catch {
-    throw new BundleError(`${dir}: no such bundle folder`);
+  } catch (e) {
+    // a symbolic link loop is not a missing folder: say which
+    throw new BundleError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir}: no such bundle folder` : `${dir}: cannot read the bundle folder (${errnoReason(e, 'read')})`);
   }
   if (!s.isDirectory()) throw new BundleError(`${dir}: not a folder, so not a bundle`);
 }

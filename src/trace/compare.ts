@@ -21,7 +21,7 @@ import {UserError} from '../engine/errors.js';
 import {EXIT} from '../util/exit-codes.js';
 import {TraceInputError} from './errors.js';
 import {compareValues, type Tolerance} from './numeric.js';
-import {assertNotTruncated, hasPixelBlock, parseTrace, streamTraceFile, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceValue} from './parse.js';
+import {hasPixelBlock, parseTrace, streamTraceFile, type ParsedTrace, type PhiRow, type Prefix, type TraceEntry, type TraceLines, type TraceValue} from './parse.js';
 import {comparePhiRows, type PerPhiComparison} from './perphi.js';
 
 export type KeyStatus = 'pass' | 'fail' | 'nan' | 'shape' | 'missing' | 'extra';
@@ -101,7 +101,8 @@ export interface CompareOptions {
 
 export interface TraceInput {
   path: string;
-  text: string;
+  /** the trace's text, or (read from a file) only its trace lines: a bundle copies the file from disk */
+  text: string | TraceLines;
   sha256: string;
   bytes: number;
 }
@@ -109,9 +110,9 @@ export interface TraceInput {
 export const DEFAULT_RTOL = 1e-6;
 
 export function readTraceInput(path: string): TraceInput {
-  const {text, sha256, bytes} = streamTraceFile(path);
-  assertNotTruncated(text, path);
-  return {path, text, sha256, bytes};
+  const {lines, sha256, bytes, truncated} = streamTraceFile(path);
+  if (truncated) throw truncated;
+  return {path, text: lines, sha256, bytes};
 }
 
 function scopeOfForm(entry: TraceEntry): KeyScope {

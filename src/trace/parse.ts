@@ -156,7 +156,7 @@ function namedFields(text: string): Array<{name: string; tokens: string[]}> | nu
   return out.length > 0 ? out : null;
 }
 
-interface RawLine {
+export interface RawLine {
   prefix: Prefix;
   channel: string | null;
   rest: string;
@@ -204,26 +204,61 @@ export class PixelBlockWatcher {
   }
 }
 
-export function parseTrace(text: string, options: ParseOptions = {}): ParsedTrace {
-  const lines = text.split(LINE_END);
-  const watcher = new PixelBlockWatcher(options.source ?? 'trace');
-  const raw: RawLine[] = [];
-  const seen = new Set<Prefix>();
-  let pixel: {slow: number; fast: number} | null = null;
-  let ignored = 0;
-  lines.forEach((content, i) => {
-    watcher.line(content, i + 1);
+/**
+ * What parseTrace needs of a text: its trace lines with their line numbers, the pixel of its
+ * TRACE_CONFIG line and a count of the other lines. A file read in pieces keeps only these, so a
+ * valid block padded with any amount of other text costs the memory of the block.
+ */
+export interface TraceLines {
+  raw: RawLine[];
+  seen: Set<Prefix>;
+  pixel: {slow: number; fast: number} | null;
+  ignored: number;
+}
+
+/** Collects TraceLines line by line, refusing a second pixel block as it starts. */
+export class TraceLineCollector {
+  private readonly watcher: PixelBlockWatcher;
+  private readonly lines: TraceLines = {raw: [], seen: new Set(), pixel: null, ignored: 0};
+  constructor(source: string) {
+    this.watcher = new PixelBlockWatcher(source);
+  }
+
+  line(content: string, lineNo: number): void {
+    this.watcher.line(content, lineNo);
     const m = LINE.exec(content);
     if (m) {
       const prefix = m[1] as Prefix;
-      seen.add(prefix);
-      raw.push({prefix, channel: m[2] ?? null, rest: m[3], line: i + 1});
+      this.lines.seen.add(prefix);
+      this.lines.raw.push({prefix, channel: m[2] ?? null, rest: m[3], line: lineNo});
       return;
     }
     const c = CONFIG.exec(content);
-    if (c && !pixel) pixel = {slow: Number(c[1]), fast: Number(c[2])};
-    else if (content.trim() !== '') ignored++;
-  });
+    if (c && !this.lines.pixel) this.lines.pixel = {slow: Number(c[1]), fast: Number(c[2])};
+    else this.other(content);
+  }
+
+  /** a line that is not a trace line (counted when not blank) */
+  other(content: string): void {
+    if (content.trim() !== '') this.lines.ignored++;
+  }
+
+  result(): TraceLines {
+    return this.lines;
+  }
+}
+
+/** A trace from its text, or from the trace lines a streamed read kept (streamTraceFile). */
+export function parseTrace(input: string | TraceLines, options: ParseOptions = {}): ParsedTrace {
+  let lines: TraceLines;
+  if (typeof input === 'string') {
+    const collector = new TraceLineCollector(options.source ?? 'trace');
+    input.split(LINE_END).forEach((content, i) => collector.line(content, i + 1));
+    lines = collector.result();
+  } else {
+    lines = input;
+  }
+  const {raw, seen, pixel, ignored} = lines;
 
   const prefixes = PREFIXES.filter((p) => seen.has(p));
   let prefix: Prefix | null;
@@ -334,19 +369,22 @@ export function traceFileText(buf: Uint8Array, source: string): string {
   }
 }
 
+/** A last line without its end-of-line that is (or starts as) a trace line: a trace cut short. */
+function truncationError(last: string, lineNo: number, source: string): TraceInputError | null {
+  if (!(LINE.test(last) || /^\s*TRACE_/.test(last))) return null;
+  return new TraceInputError(`${source}:${lineNo}: the trace ends in the middle of a line (truncated?): '${last.slice(0, 60)}'`);
+}
+
 /**
  * TraceInputError when the text ends inside a trace line (no end-of-line after it): a trace cut
  * short by a crash or a full disk. Its last value may be cut too (`1.234` of `1.2345e-07`), so
- * comparing it could pass a number that was never printed.
+ * comparing it could pass a number that was never printed. (streamTraceFile checks the same as it reads.)
  */
 export function assertNotTruncated(text: string, source: string): void {
   if (text === '' || text.endsWith('\n') || text.endsWith('\r')) return;
   const start = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r')) + 1;
-  const last = text.slice(start);
-  if (LINE.test(last) || /^\s*TRACE_/.test(last)) {
-    const lineNo = text.slice(0, start).split(LINE_END).length;
-    throw new TraceInputError(`${source}:${lineNo}: the trace ends in the middle of a line (truncated?): '${last.slice(0, 60)}'`);
-  }
+  const error = truncationError(text.slice(start), text.slice(0, start).split(LINE_END).length, source);
+  if (error) throw error;
 }
 
 /** true when the trace has a per-pixel block (a masked or out-of-ROI pixel has none). */
@@ -364,34 +402,95 @@ export function readInputBytes(path: string): Buffer {
   return readInputFile(path);
 }
 
-/** A trace file read in pieces: its text, hash and size. */
+/** The longest line kept: a trace line is under 1 KiB; a longer line that is not one is skipped as it streams. */
+export const TRACE_LINE_CAP_CHARS = 1 << 20;
+
+/**
+ * Pieces of 64 KiB: the text decoder turns a piece of about 1 MiB or more into a string held
+ * outside the JavaScript heap, which the collector frees late (a 200 MB file then held ~190 MB
+ * resident, against ~80 MB in 64 KiB pieces).
+ */
+const TRACE_CHUNK_BYTES = 64 * 1024;
+
+/** Per-phi tables written as CSV, TSV or JSON (perphi.ts reads them whole). */
+const TABLE_EXTENSION = /\.(csv|tsv|tab|json)$/i;
+/** A first line that makes a file without such an extension a table (perphi.ts's detection). */
+function tableLikeFirstLine(first: string): boolean {
+  return /^\s*[[{]/.test(first) || (/phi_tic/i.test(first) && (first.includes('\t') || first.includes(',')));
+}
+
+/** A trace file read in pieces: its trace lines, hash and size, and (for a per-phi table) its text. */
 export interface StreamedTrace {
-  text: string;
+  lines: TraceLines;
   sha256: string;
   bytes: number;
+  /** the first line that is neither blank nor a `#` comment ('' if none; at most TRACE_LINE_CAP_CHARS) */
+  firstLine: string;
+  /** the whole text, kept only when asked for and the file looks like a CSV/TSV/JSON table */
+  tableText: string | null;
+  /** the error to raise when the file is read as a trace: its last line is a trace line cut short */
+  truncated: TraceInputError | null;
 }
 
 /**
  * Read a trace file in pieces (through src/io/input.ts: regular files only, under the text cap;
  * `-` reads standard input), checking as the lines arrive what traceFileText checks on the whole
  * (NUL bytes, UTF-8) and refusing a second pixel block as soon as it starts: a file of a million
- * concatenated blocks is refused after reading two, never parsed whole.
+ * concatenated blocks is refused after reading two, never parsed whole. Only the trace lines are
+ * kept (a bundle copies the file from disk), so a valid block followed by any amount of other
+ * text costs the memory of the block; a line longer than TRACE_LINE_CAP_CHARS is skipped as it
+ * streams, or refused (exit 3) when it is a trace line. `keepTable`: keep the whole text when the
+ * file is a per-phi table (a .csv/.tsv/.json name, or a first line like one).
  */
-export function streamTraceFile(path: string): StreamedTrace {
+export function streamTraceFile(path: string, o: {keepTable?: boolean} = {}): StreamedTrace {
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', {fatal: true});
-  const watcher = new PixelBlockWatcher(path);
-  const parts: string[] = [];
+  const collector = new TraceLineCollector(path);
+  let keepText = o.keepTable === true;
+  let tableParts: string[] = [];
+  let firstLine: string | null = null;
   let bytes = 0;
   let pending = '';
+  // the line being read is over the cap: its remaining text is dropped until its end
+  let skipping = false;
   let lineNo = 0;
+  const noteFirst = (l: string) => {
+    if (firstLine !== null || l.trim() === '' || l.trim().startsWith('#')) return;
+    firstLine = l;
+    if (keepText && !TABLE_EXTENSION.test(path) && !tableLikeFirstLine(l)) {
+      keepText = false;
+      tableParts = [];
+    }
+  };
+  const complete = (l: string) => {
+    lineNo++;
+    noteFirst(l);
+    collector.line(l, lineNo);
+  };
   const feed = (text: string, last: boolean) => {
-    pending += text;
+    let t = text;
+    if (skipping) {
+      const end = t.search(/[\r\n]/);
+      if (end < 0) return;
+      // the skipped line ends here: its end-of-line closes it as an empty line below
+      skipping = false;
+      t = t.slice(end);
+    }
+    pending += t;
     // hold a trailing CR back: it may be the first half of a CRLF split across pieces
     const hold = !last && pending.endsWith('\r') ? '\r' : '';
     const lines = pending.slice(0, pending.length - hold.length).split(LINE_END);
     pending = last ? '' : (lines.pop() ?? '') + hold;
-    for (const l of lines) watcher.line(l, ++lineNo);
+    for (const l of lines) complete(l);
+    if (pending.length > TRACE_LINE_CAP_CHARS) {
+      if (/^\s*TRACE_/.test(pending)) {
+        throw new TraceInputError(`${path}:${lineNo + 1}: a trace line over ${TRACE_LINE_CAP_CHARS} characters; not a trace nbparity reads`);
+      }
+      noteFirst(pending.slice(0, TRACE_LINE_CAP_CHARS));
+      collector.other(pending);
+      pending = '';
+      skipping = true;
+    }
   };
   streamInput(path, (chunk) => {
     const nul = chunk.indexOf(0);
@@ -404,17 +503,26 @@ export function streamTraceFile(path: string): StreamedTrace {
     } catch {
       throw new TraceInputError(`${path} is binary (not UTF-8 text), not a text trace`);
     }
-    parts.push(text);
+    if (keepText) tableParts.push(text);
     feed(text, false);
-  }, {allowStdin: true});
+  }, {allowStdin: true}, TRACE_CHUNK_BYTES);
   let tail: string;
   try {
     tail = decoder.decode();
   } catch {
     throw new TraceInputError(`${path} is binary (not UTF-8 text), not a text trace`);
   }
-  parts.push(tail);
+  if (keepText) tableParts.push(tail);
+  // the last line, when the text does not end with an end-of-line
+  const lastLine = skipping ? '' : pending + tail;
   feed(tail, true);
   if (bytes === 0) throw new TraceInputError(`${path} is empty`);
-  return {text: parts.join(''), sha256: hash.digest('hex'), bytes};
+  return {
+    lines: collector.result(),
+    sha256: hash.digest('hex'),
+    bytes,
+    firstLine: firstLine ?? '',
+    tableText: keepText ? tableParts.join('') : null,
+    truncated: lastLine === '' || /[\r\n]$/.test(lastLine) ? null : truncationError(lastLine.split(LINE_END).pop() ?? '', lineNo, path),
+  };
 }

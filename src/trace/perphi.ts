@@ -10,7 +10,7 @@ import {parse as parseCsv} from 'csv-parse/sync';
 
 import {TraceInputError} from './errors.js';
 import {compareIntegers, compareScalar, type Tolerance, type ValueStatus} from './numeric.js';
-import {assertNotTruncated, parseNumber, parseTrace, streamTraceFile, type ParseOptions, type PhiRow} from './parse.js';
+import {parseNumber, parseTrace, streamTraceFile, type ParseOptions, type PhiRow, type TraceLines} from './parse.js';
 
 export const PHI_FIELDS = ['phi_tic', 'phi_deg', 'k_frac', 'F_latt_b', 'F_latt'] as const;
 export type PhiField = (typeof PHI_FIELDS)[number];
@@ -75,12 +75,17 @@ function rowsFromRecords(records: Array<Record<string, unknown>>, source: string
 }
 
 function detectFormat(text: string, name: string): PhiFormat {
+  const first = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
+  return formatOf(name, /^\s*TRACE_(C|PY|TS)_PHI\b/m.test(text), first);
+}
+
+/** The format by extension, else by content: per-phi trace lines anywhere, else the first line. */
+function formatOf(name: string, hasPhiLines: boolean, first: string): PhiFormat {
   const ext = extname(name).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.tsv' || ext === '.tab') return 'tsv';
   if (ext === '.json') return 'json';
-  if (/^\s*TRACE_(C|PY|TS)_PHI\b/m.test(text)) return 'trace';
-  const first = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
+  if (hasPhiLines) return 'trace';
   if (/^\s*[[{]/.test(first)) return 'json';
   if (/phi_tic/i.test(first) && first.includes('\t')) return 'tsv';
   if (/phi_tic/i.test(first) && first.includes(',')) return 'csv';
@@ -89,8 +94,11 @@ function detectFormat(text: string, name: string): PhiFormat {
 
 /** A per-phi table from text; `name` decides the format by extension, else by content. */
 export function phiTableFromText(text: string, name: string, options: ParseOptions = {}): PhiTable {
-  const format = detectFormat(text, name);
-  if (format === 'trace') {
+  return phiTable(text, detectFormat(text, name), name, options);
+}
+
+function phiTable(text: string | TraceLines, format: PhiFormat, name: string, options: ParseOptions): PhiTable {
+  if (typeof text !== 'string' || format === 'trace') {
     const parsed = parseTrace(text, {...options, source: name});
     return {source: name, format, rows: parsed.phi, pixel: parsed.pixel};
   }
@@ -129,10 +137,12 @@ function jsonPixel(p: unknown): {slow: number; fast: number} | null {
 }
 
 export function loadPhiTable(path: string, options: ParseOptions = {}): PhiTable {
-  const {text, sha256} = streamTraceFile(path);
-  if (detectFormat(text, path) === 'trace') assertNotTruncated(text, path);
-  const table = phiTableFromText(text, path, options);
-  table.sha256 = sha256;
+  // a trace keeps only its trace lines; a CSV/TSV/JSON table is read whole
+  const st = streamTraceFile(path, {keepTable: true});
+  const format = st.tableText === null ? 'trace' : formatOf(path, st.lines.raw.some((r) => r.channel === 'PHI'), st.firstLine);
+  if (format === 'trace' && st.truncated) throw st.truncated;
+  const table = phiTable(format === 'trace' ? st.lines : st.tableText!, format, path, options);
+  table.sha256 = st.sha256;
   return table;
 }
 

@@ -4,7 +4,6 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
-import {readHklText} from '../src/engine/hkl.js';
 import {coverageDiagnostics, consistencyDiagnostics, digitDiagnostics} from '../src/explain/diagnostics.js';
 import {loadHypotheses} from '../src/explain/catalogue.js';
 import {validateMetrics} from '../src/report/metrics.js';
@@ -170,24 +169,5 @@ describe('explain: trace-quality diagnostics', () => {
   it('the hypothesis catalogue validates and its ids are unique', () => {
     const ids = loadHypotheses().map((h) => h.id);
     expect(new Set(ids).size).to.equal(ids.length);
-  });
-});
-
-describe('the HKL grid of the last file read is kept for the process', () => {
-  it('the same file gives the same grid; a changed file (size, mtime) or another default_F is read again', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'nbparity-hkl-'));
-    try {
-      const file = join(tmp, 'a.hkl');
-      writeFileSync(file, '0 0 1 10\n1 0 0 20\n');
-      const a = readHklText(file, 0);
-      expect(readHklText(file, 0)).to.equal(a);
-      expect(readHklText(file, 5)).to.not.equal(a);
-      writeFileSync(file, '0 0 1 10\n1 0 0 30\n0 1 0 5\n');
-      const b = readHklText(file, 0);
-      expect(b).to.not.equal(a);
-      expect(b.count).to.equal(3);
-    } finally {
-      rmSync(tmp, {recursive: true, force: true});
-    }
   });
 });

@@ -8,6 +8,7 @@
  * message; FUZZ_SEED and FUZZ_RUNS change them.
  */
 import {expect} from 'chai';
+import {prng} from './helpers/prng.js';
 import {spawn} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -28,17 +29,6 @@ const BASE = ['-cell', '100', '100', '100', '90', '90', '90', '-default_F', '100
 const ONE_VALUE = ['-N', '-Na', '-distance', '-close_distance', '-pixel', '-lambda', '-energy', '-detpixels', '-detpixels_f', '-detpixels_s', '-detsize', '-oversample', '-phisteps', '-osc', '-phi', '-phistep', '-mosaic', '-mosaic_dom', '-dispersion', '-dispsteps', '-hdivrange', '-hdivsteps', '-vdivrange', '-vdivsteps', '-divergence', '-Xbeam', '-Ybeam', '-twotheta', '-detector_rotx', '-fluence', '-flux', '-exposure', '-beamsize', '-default_F', '-dmin', '-polar', '-fudge', '-scale', '-adc', '-seed', '-mosaic_seed', '-water', '-detector_thick', '-detector_thicksteps', '-xtal_size', '-sample_thick'];
 const NO_VALUE = ['-round_xtal', '-gauss_xtal', '-tophat_spots', '-point_pixel', '-curved_det', '-nopolar', '-interpolate', '-nointerpolate', '-oversample_omega', '-round_div', '-xds', '-dials', '-adxv', '-denzo', '-mosflm', '-coherent', '-nopgm'];
 const VALUES = ['0', '-1', '1', '3', '0.5', '-0', '1e-308', '1e308', '-1e308', '1e9', '2147483648', '-2147483649', 'nan', 'inf', '-inf', '1e2', '2.5', 'abc', '', '0x10'];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function commandLine(r: () => number): string[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];

@@ -21,18 +21,7 @@ import {compareParsedTraces} from '../src/trace/compare.js';
 import {assertNotTruncated, parseTrace, traceFileText} from '../src/trace/parse.js';
 import {phiTableFromText} from '../src/trace/perphi.js';
 import {caseFile, TRACES} from './helpers/paths.js';
-
-/** mulberry32: tiny, fast, good enough to drive mutations; the seed reproduces a run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import {prng} from './helpers/prng.js';
 
 type Rand = () => number;
 const int = (r: Rand, n: number) => Math.floor(r() * n);

@@ -1,18 +1,7 @@
 /** The linear-time percentile equals the sorted one on detector-like data (zeros, ties, NaN, -0). */
 import {expect} from 'chai';
 import {lastInSortOrder, percentileOf, percentileOfValues} from '../src/images/metrics.js';
-
-/** A seeded generator (mulberry32), so that a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import {prng as rng} from './helpers/prng.js';
 
 describe('percentileOfValues', () => {
   it('equals percentileOf of the sorted values, and lastInSortOrder the sorted last', () => {

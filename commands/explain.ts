@@ -16,7 +16,7 @@ export default class Explain extends Command {
     'Exit 0 when the test equals the reference on every key it prints, 1 when it diverges (explained or not), 4 when the traces state different pixels.',
   ].join('\n');
 
-  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.IDENTITY, EXIT.NOT_RENDERED, EXIT.CANNOT_WRITE, EXIT.NANOBRAGG_USAGE, EXIT.INTERNAL];
+  static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.IDENTITY, EXIT.NOT_RENDERED, EXIT.CANNOT_WRITE, EXIT.NANOBRAGG_USAGE, EXIT.LIMIT, EXIT.INTERNAL];
   static examples = [
     '<%= config.bin %> explain --c traces/supervisor/trace_s685_f1039.log --py traces/supervisor_specref/trace_s685_f1039.log --config supervisor',
     '<%= config.bin %> explain --c traces/simple_cubic/trace_s100_f150.log --py traces/simple_cubic/trace_s100_f150.log --config simple_cubic --json',

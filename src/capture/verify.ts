@@ -3,9 +3,7 @@
  * today's output equals the stored one: images by sha256 (a stored .gz by its inflated bytes),
  * stdout.log and traces as text once C's progress lines are dropped, and C's exit code.
  */
-import {createHash} from 'node:crypto';
-import {existsSync, readFileSync} from 'node:fs';
-import {readInputFile} from '../io/input.js';
+import {existsSync} from 'node:fs';
 import {basename, join} from 'node:path';
 import {gunzipSync} from 'node:zlib';
 import type {Case} from '../cases/case.js';
@@ -13,6 +11,8 @@ import {outputFileNames} from '../cases/meta.js';
 import {UserError} from '../engine/errors.js';
 import {dropProgressLines, type CRunOptions, type CRunResult} from '../impl/c-binary.js';
 import {runCCase, type CCaseRun} from '../impl/c-case.js';
+import {hashInput, readInputFile} from '../io/input.js';
+import {sha256Hex} from '../report/bundle.js';
 import {EXIT} from '../util/exit-codes.js';
 
 export interface FileCheck {
@@ -48,8 +48,6 @@ function textCheck(file: string, stored: string, today: string): FileCheck {
   return line === undefined ? {file, status: 'same'} : {file, status: 'differs', detail: `first difference at line ${line}`};
 }
 
-const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
 function shaCheck(file: string, stored: string, today: string): FileCheck {
   return stored === today ? {file, status: 'same', detail: `sha256 ${today}`} : {file, status: 'differs', detail: `sha256 ${today}, stored ${stored}`};
 }
@@ -74,13 +72,13 @@ export async function verifyCase(c: Case, cBin: string, o: CRunOptions, onEvent:
     assertRan(r, c, 'plain run');
     wall += r.wallSeconds;
     checks.push(r.exitCode === c.exitCode ? {file: 'exit code', status: 'same'} : {file: 'exit code', status: 'differs', detail: `C exited ${r.exitCode}, the case records ${c.exitCode}`});
-    if (c.references.stdout) checks.push(textCheck(basename(c.references.stdout), readFileSync(c.references.stdout, 'utf8'), r.stdout));
+    if (c.references.stdout) checks.push(textCheck(basename(c.references.stdout), readInputFile(c.references.stdout).toString('utf8'), r.stdout));
     for (const kind of ['float', 'int', 'pgm', 'noise'] as const) {
       const stored = c.references[kind];
       const today = join(dir, names[kind]);
       if (!stored) {
         // a case may keep only the float image's sha256 (the _specref cases)
-        if (kind === 'float' && c.floatSha256 && existsSync(today)) checks.push(shaCheck(`${names.float} (sha256 in meta.json)`, c.floatSha256, sha256Hex(readFileSync(today))));
+        if (kind === 'float' && c.floatSha256 && existsSync(today)) checks.push(shaCheck(`${names.float} (sha256 in meta.json)`, c.floatSha256, hashInput(today)));
         else if (existsSync(today)) checks.push({file: names[kind], status: 'not stored'});
         continue;
       }
@@ -89,7 +87,7 @@ export async function verifyCase(c: Case, cBin: string, o: CRunOptions, onEvent:
         checks.push({file, status: 'differs', detail: 'C wrote no such file'});
         continue;
       }
-      checks.push(shaCheck(file, sha256Hex(storedBytes(stored)), sha256Hex(readFileSync(today))));
+      checks.push(shaCheck(file, sha256Hex(storedBytes(stored)), hashInput(today)));
     }
   });
   const traced = new Set<string>();
@@ -100,7 +98,7 @@ export async function verifyCase(c: Case, cBin: string, o: CRunOptions, onEvent:
     const r = await runCCase(cBin, run, [...c.outputArgs, '-trace_pixel', String(p.slow), String(p.fast)], o, (res) => res);
     assertRan(r, c, `run tracing pixel (slow ${p.slow}, fast ${p.fast})`);
     wall += r.wallSeconds;
-    const check = textCheck(basename(p.trace), readFileSync(p.trace, 'utf8'), r.stdout);
+    const check = textCheck(basename(p.trace), readInputFile(p.trace).toString('utf8'), r.stdout);
     if (r.exitCode !== 0) check.detail = `${check.detail ? `${check.detail}; ` : ''}C exited ${r.exitCode}`;
     checks.push(r.exitCode !== 0 ? {...check, status: 'differs'} : check);
   }

@@ -4,7 +4,7 @@
  * of the case run's part. Nothing here ends the campaign: whatever goes wrong (bad arguments,
  * a crashing or hanging external program) becomes a row with status "error" and its reason.
  */
-import {copyFileSync, mkdtempSync, readFileSync} from 'node:fs';
+import {copyFileSync, mkdtempSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {basename, join} from 'node:path';
 import {openPrivateFolder, removeFolder} from '../cases/private-folder.js';
@@ -20,6 +20,7 @@ import {runOurs} from '../images/runner.js';
 import {DEFAULT_THRESHOLDS, type Thresholds} from '../images/thresholds.js';
 import {runCCase} from '../impl/c-case.js';
 import {runTemplate} from '../impl/template.js';
+import {hashInput} from '../io/input.js';
 import {safeName, sha256Hex, type BundleBuilder, type BundleRecord} from '../report/bundle.js';
 import {traceComparisonRecord} from '../report/trace-evidence.js';
 import {compareTraceInputs, readTraceInput, type TraceComparison} from '../trace/compare.js';
@@ -218,7 +219,7 @@ async function image(entry: MatrixEntry, mode: PhiMode, ctx: EntryContext, part:
   const refPath = live ?? refCase.references.float;
   if (!refPath) {
     if (!refCase.floatSha256) return {status: 'error', reference: 'none', method: 'sha256', ...noMetrics, identical: null, thresholds: null, detail: `${refCase.name} keeps no float image and no float_sha256`, bundle: null};
-    const same = sha256Hex(readFileSync(testPath)) === refCase.floatSha256;
+    const same = hashInput(testPath) === refCase.floatSha256;
     return {status: same ? 'pass' : 'fail', reference, method: 'sha256', ...noMetrics, identical: same, thresholds: null, detail: same ? null : `the float image's sha256 differs from ${refCase.name}'s float_sha256`, bundle: null};
   }
   const frame = frameOf(entry, cwd);

@@ -36,7 +36,7 @@ const noHost: KernelHost = {
 export interface KernelExports {
   memory: WebAssembly.Memory;
   sincg(x: number, N: number): number;
-  configure(Na: number, Nb: number, Nc: number, square: number, defaultF: number, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, kStride: number, lStride: number, grid: number, rec: number): void;
+  configure(Na: number, Nb: number, Nc: number, square: number, defaultF: number, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, kStride: number, lStride: number, grid: number, rec: number, slots: number): void;
   configurePixel(os: number, thicksteps: number, nsrc: number, nsteps: number, table0: number, table1: number, same0: number, same1: number, flags: number): void;
   steps(sx: number, sy: number, sz: number, cells: number, count: number, same: number): void;
   pixel(spixel: number, fpixel: number): number;
@@ -95,7 +95,8 @@ export class LatticeKernel {
     this.exports = instantiate(cfg.host);
     const maxSteps = Math.max(1, ...cfg.tables.map((t) => t.length / 9));
     this.recordOffset = SOURCES + 32 * (cfg.sources ?? 0);
-    let bytes = this.recordOffset + maxSteps * REC.size * 8;
+    const slotsOffset = this.recordOffset + maxSteps * REC.size * 8;
+    let bytes = slotsOffset + maxSteps * 3 * 32;
     for (const t of cfg.tables) {
       this.tableOffsets.push(bytes);
       this.stepCounts.push(t.length / 9);
@@ -124,7 +125,7 @@ export class LatticeKernel {
     if (g) heap.set(g.F, gridOffset / 8);
     // no grid: an empty index range sends every lookup to defaultF
     const [hMin, hMax, kMin, kMax, lMin, lMax] = g ? [g.hMin, g.hMax, g.kMin, g.kMax, g.lMin, g.lMax] : [0, -1, 0, -1, 0, -1];
-    this.exports.configure(cfg.Na, cfg.Nb, cfg.Nc, cfg.square ? 1 : 0, cfg.defaultF, hMin, hMax, kMin, kMax, lMin, lMax, g ? g.kRange + 1 : 0, g ? g.lRange + 1 : 0, gridOffset, this.recordOffset);
+    this.exports.configure(cfg.Na, cfg.Nb, cfg.Nc, cfg.square ? 1 : 0, cfg.defaultF, hMin, hMax, kMin, kMax, lMin, lMax, g ? g.kRange + 1 : 0, g ? g.lRange + 1 : 0, gridOffset, this.recordOffset, slotsOffset);
     this.records = new Float64Array(memory.buffer, this.recordOffset, maxSteps * REC.size);
   }
 

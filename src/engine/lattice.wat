@@ -6,14 +6,15 @@
 ;;
 ;; Why here and not in JS: six sines per (pixel, phi step, mosaic domain) are most of a frame's
 ;; cost, and Math.sin (a call into V8's C++ fdlibm) is the bottleneck; so is crossing from JS into
-;; WebAssembly three times per step. One call per (sub-pixel, source) that does the whole
-;; step loop costs 60 ns per step on the supervisor frame where the JS loop around a wasm sincg
-;; took 100 (probe of 300 rows on one core). Function calls are not inlined by V8 here, so the
-;; sine pair is written out inside $sincg.
+;; WebAssembly three times per step. One call per (sub-pixel, source) does the whole step loop.
+;; V8 does not inline wasm calls, so the hot paths are written out where they are used.
 ;;
-;; Sines: Math.sin is the fdlibm algorithm; $sincg evaluates the same algorithm, step for step
+;; Sines: Math.sin is the fdlibm algorithm; $sines evaluates the same algorithm, step for step
 ;; in the same double operations, for two arguments at once (sin(N x) and sin(x) of a sincg, in
-;; the two lanes of a 128-bit vector) and without data-dependent branches. Arguments that would
+;; the two lanes of a 128-bit vector) and without data-dependent branches. $steps first writes
+;; the arguments of all its steps into sine slots, then $sines runs over them in one tight loop
+;; (the processor overlaps independent slots; one sincg at a time waited on its own latency:
+;; 15 % of a frame), then the ratios are taken. Arguments that would
 ;; take one of fdlibm's rarer paths (|x| < 3pi/4, |x| > 2^20 pi/2, inf/NaN, a reduction that
 ;; cancels more than 16 bits, a reduced argument below 2^-27) are handed to Math.sin itself, so
 ;; every result is exactly Math.sin's. test/lattice.test.ts checks that on millions of arguments.
@@ -68,15 +69,20 @@
   (global $qxZeroBelow (mut v128) (v128.const i64x2 0x3fd3333300000000 0x3fd3333300000000))
   (global $signBit (mut v128) (v128.const i64x2 0x8000000000000000 0x8000000000000000))
 
-  ;; sin(x*N)/sin(x), N at x = 0 (C's sincg): lane 0 takes sin(x N), lane 1 sin(x)
-  (func $sincg (export "sincg") (param $xs f64) (param $N f64) (result f64)
-    (local $x v128)
+  ;; Sine slots: 32 bytes each, an argument pair (two doubles) then its two sines. `$sines`
+  ;; fills in the sines of `count` slots from `at` on. One slot is one independent chain of work, so
+  ;; the processor overlaps consecutive slots: a tight loop over the slots runs at close to the
+  ;; vector units' throughput, where one sincg at a time waited on its own latency.
+  (func $sines (param $at i32) (param $count i32)
+    (local $end i32) (local $x v128)
     (local $ax v128) (local $n v128) (local $fn v128) (local $r v128) (local $w v128)
     (local $y0 v128) (local $y1 v128) (local $ay0 v128) (local $z v128) (local $v v128)
     (local $polyS v128) (local $polyC v128) (local $s v128) (local $c v128) (local $qx v128)
     (local $res v128) (local $slow v128)
-    (if (f64.eq (local.get $xs) (f64.const 0)) (then (return (local.get $N))))
-    (local.set $x (f64x2.replace_lane 1 (f64x2.splat (f64.mul (local.get $xs) (local.get $N))) (local.get $xs)))
+    (local.set $end (i32.add (local.get $at) (i32.shl (local.get $count) (i32.const 5))))
+    (block $done (loop $next
+    (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+    (local.set $x (v128.load (local.get $at)))
     (local.set $ax (v128.and (local.get $x) (global.get $absMask)))
 
     ;; Cody-Waite reduction by pi/2, first round (33 + 53 bits of pi/2). fdlibm's n is
@@ -151,7 +157,18 @@
           (then (local.set $res (f64x2.replace_lane 0 (local.get $res) (call $mathSin (f64x2.extract_lane 0 (local.get $x)))))))
         (if (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $slow)))
           (then (local.set $res (f64x2.replace_lane 1 (local.get $res) (call $mathSin (f64x2.extract_lane 1 (local.get $x)))))))))
-    (f64.div (f64x2.extract_lane 0 (local.get $res)) (f64x2.extract_lane 1 (local.get $res))))
+    (v128.store offset=16 (local.get $at) (local.get $res))
+    (local.set $at (i32.add (local.get $at) (i32.const 32)))
+    (br $next))))
+
+  ;; sin(x*N)/sin(x), N at x = 0 (C's sincg), through one sine slot in the scratch block (464)
+  (func $sincg (export "sincg") (param $xs f64) (param $N f64) (result f64)
+    (f64.store offset=464 (i32.const 0) (f64.mul (local.get $xs) (local.get $N)))
+    (f64.store offset=472 (i32.const 0) (local.get $xs))
+    (call $sines (i32.const 464) (i32.const 1))
+    (select (local.get $N)
+      (f64.div (f64.load offset=480 (i32.const 0)) (f64.load offset=488 (i32.const 0)))
+      (f64.eq (local.get $xs) (f64.const 0))))
 
   ;; Memory: step records from byte 0 (lattice.ts sizes it), then the cell tables, then the
   ;; structure-factor grid; lattice.ts lays it out and calls `configure` once.
@@ -168,17 +185,19 @@
   (global $grid (mut i32) (i32.const 0))
   ;; where the step records start (lattice.ts lays out the memory)
   (global $rec (mut i32) (i32.const 0))
+  ;; where the sine slots start: three per step
+  (global $slots (mut i32) (i32.const 0))
 
   (func (export "configure") (param $Na f64) (param $Nb f64) (param $Nc f64) (param $square i32) (param $defaultF f64)
       (param $hMin f64) (param $hMax f64) (param $kMin f64) (param $kMax f64) (param $lMin f64) (param $lMax f64)
-      (param $kStride i32) (param $lStride i32) (param $grid i32) (param $rec i32)
+      (param $kStride i32) (param $lStride i32) (param $grid i32) (param $rec i32) (param $slots i32)
     (global.set $Na (local.get $Na)) (global.set $Nb (local.get $Nb)) (global.set $Nc (local.get $Nc))
     (global.set $square (local.get $square)) (global.set $defaultF (local.get $defaultF))
     (global.set $hMin (local.get $hMin)) (global.set $hMax (local.get $hMax))
     (global.set $kMin (local.get $kMin)) (global.set $kMax (local.get $kMax))
     (global.set $lMin (local.get $lMin)) (global.set $lMax (local.get $lMax))
     (global.set $kStride (local.get $kStride)) (global.set $lStride (local.get $lStride))
-    (global.set $grid (local.get $grid)) (global.set $rec (local.get $rec)))
+    (global.set $grid (local.get $grid)) (global.set $rec (local.get $rec)) (global.set $slots (local.get $slots)))
 
   ;; One record of 11 doubles per step, for `count` steps whose cells (a, b, c: 9 doubles, in
   ;; metres) start at byte `cells`: h k l, h0 k0 l0 (C's ceil(x - 0.5)), F_latt_a/b/c and F_latt
@@ -186,72 +205,115 @@
   ;; `same` points to one i32 per step: -1, or an earlier step with bit-identical cells, whose
   ;; record is copied (C evaluates it again, to the same bits: with C-PARITY-001 the zero-angle
   ;; phi step reuses the last step's cell).
+  ;; Three passes: the indices, F_cell and the sine arguments of every step; all the sines
+  ;; ($sines); then the lattice factors.
   (func $steps (export "steps") (param $sx f64) (param $sy f64) (param $sz f64) (param $cells i32) (param $count i32) (param $same i32)
-    (local $rec i32) (local $end i32) (local $from i32)
+    (local $rec i32) (local $end i32) (local $from i32) (local $slot i32) (local $at i32)
     (local $h f64) (local $k f64) (local $l f64) (local $h0 f64) (local $k0 f64) (local $l0 f64)
-    (local $fa f64) (local $fb f64) (local $fc f64) (local $F f64)
+    (local $fa f64) (local $fb f64) (local $fc f64) (local $F f64) (local $xs f64)
     (local.set $rec (global.get $rec))
+    (local.set $slot (global.get $slots))
+    (local.set $at (local.get $same))
     (local.set $end (i32.add (local.get $cells) (i32.mul (local.get $count) (i32.const 72))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $cells) (local.get $end)))
-      (local.set $from (i32.load (local.get $same)))
-      (if (i32.ge_s (local.get $from) (i32.const 0))
+      (if (i32.lt_s (i32.load (local.get $at)) (i32.const 0))
         (then
-          (memory.copy (local.get $rec) (i32.add (global.get $rec) (i32.mul (local.get $from) (i32.const 88))) (i32.const 88))
-          (local.set $rec (i32.add (local.get $rec) (i32.const 88)))
-          (local.set $cells (i32.add (local.get $cells) (i32.const 72)))
-          (local.set $same (i32.add (local.get $same) (i32.const 4)))
-          (br $next)))
-      (local.set $h (f64.add (f64.add (f64.mul (f64.load offset=0 (local.get $cells)) (local.get $sx))
-        (f64.mul (f64.load offset=8 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=16 (local.get $cells)) (local.get $sz))))
-      (local.set $k (f64.add (f64.add (f64.mul (f64.load offset=24 (local.get $cells)) (local.get $sx))
-        (f64.mul (f64.load offset=32 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=40 (local.get $cells)) (local.get $sz))))
-      (local.set $l (f64.add (f64.add (f64.mul (f64.load offset=48 (local.get $cells)) (local.get $sx))
-        (f64.mul (f64.load offset=56 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=64 (local.get $cells)) (local.get $sz))))
-      (local.set $h0 (f64.ceil (f64.sub (local.get $h) (f64.const 0.5))))
-      (local.set $k0 (f64.ceil (f64.sub (local.get $k) (f64.const 0.5))))
-      (local.set $l0 (f64.ceil (f64.sub (local.get $l) (f64.const 0.5))))
-      (if (global.get $square)
-        (then
-          ;; C multiplies in sincg(pi x, N) only for N > 1 (written out here: V8 does not inline wasm calls)
-          (local.set $fa (if (result f64) (f64.gt (global.get $Na) (f64.const 1))
-            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $h)) (global.get $Na)))
-            (else (f64.const 1))))
-          (local.set $fb (if (result f64) (f64.gt (global.get $Nb) (f64.const 1))
-            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $k)) (global.get $Nb)))
-            (else (f64.const 1))))
-          (local.set $fc (if (result f64) (f64.gt (global.get $Nc) (f64.const 1))
-            (then (call $sincg (f64.mul (f64.const 3.141592653589793) (local.get $l)) (global.get $Nc)))
-            (else (f64.const 1)))))
-        (else (local.set $fa (f64.const 1)) (local.set $fb (f64.const 1)) (local.set $fc (f64.const 1))))
-      (local.set $F (global.get $defaultF))
-      (if (i32.and (i32.and
-            (i32.and (f64.le (local.get $h0) (global.get $hMax)) (f64.ge (local.get $h0) (global.get $hMin)))
-            (i32.and (f64.le (local.get $k0) (global.get $kMax)) (f64.ge (local.get $k0) (global.get $kMin))))
-            (i32.and (f64.le (local.get $l0) (global.get $lMax)) (f64.ge (local.get $l0) (global.get $lMin))))
-        (then (local.set $F (f64.load (i32.add (global.get $grid) (i32.shl
-          (i32.add
-            (i32.mul
-              (i32.add (i32.mul (i32.trunc_f64_s (f64.sub (local.get $h0) (global.get $hMin))) (global.get $kStride))
-                       (i32.trunc_f64_s (f64.sub (local.get $k0) (global.get $kMin))))
-              (global.get $lStride))
-            (i32.trunc_f64_s (f64.sub (local.get $l0) (global.get $lMin))))
-          (i32.const 3)))))))
-      (f64.store offset=0 (local.get $rec) (local.get $h))
-      (f64.store offset=8 (local.get $rec) (local.get $k))
-      (f64.store offset=16 (local.get $rec) (local.get $l))
-      (f64.store offset=24 (local.get $rec) (local.get $h0))
-      (f64.store offset=32 (local.get $rec) (local.get $k0))
-      (f64.store offset=40 (local.get $rec) (local.get $l0))
-      (f64.store offset=48 (local.get $rec) (local.get $fa))
-      (f64.store offset=56 (local.get $rec) (local.get $fb))
-      (f64.store offset=64 (local.get $rec) (local.get $fc))
-      ;; C's order: F_latt = 1, then *= each factor in turn
-      (f64.store offset=72 (local.get $rec) (f64.mul (f64.mul (local.get $fa) (local.get $fb)) (local.get $fc)))
-      (f64.store offset=80 (local.get $rec) (local.get $F))
+          (local.set $h (f64.add (f64.add (f64.mul (f64.load offset=0 (local.get $cells)) (local.get $sx))
+            (f64.mul (f64.load offset=8 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=16 (local.get $cells)) (local.get $sz))))
+          (local.set $k (f64.add (f64.add (f64.mul (f64.load offset=24 (local.get $cells)) (local.get $sx))
+            (f64.mul (f64.load offset=32 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=40 (local.get $cells)) (local.get $sz))))
+          (local.set $l (f64.add (f64.add (f64.mul (f64.load offset=48 (local.get $cells)) (local.get $sx))
+            (f64.mul (f64.load offset=56 (local.get $cells)) (local.get $sy))) (f64.mul (f64.load offset=64 (local.get $cells)) (local.get $sz))))
+          (local.set $h0 (f64.ceil (f64.sub (local.get $h) (f64.const 0.5))))
+          (local.set $k0 (f64.ceil (f64.sub (local.get $k) (f64.const 0.5))))
+          (local.set $l0 (f64.ceil (f64.sub (local.get $l) (f64.const 0.5))))
+          ;; C multiplies in sincg(pi x, N) only for N > 1: one slot (N pi x, pi x) per such axis
+          (if (global.get $square)
+            (then
+              (if (f64.gt (global.get $Na) (f64.const 1))
+                (then
+                  (local.set $xs (f64.mul (f64.const 3.141592653589793) (local.get $h)))
+                  (f64.store offset=0 (local.get $slot) (f64.mul (local.get $xs) (global.get $Na)))
+                  (f64.store offset=8 (local.get $slot) (local.get $xs))
+                  (local.set $slot (i32.add (local.get $slot) (i32.const 32)))))
+              (if (f64.gt (global.get $Nb) (f64.const 1))
+                (then
+                  (local.set $xs (f64.mul (f64.const 3.141592653589793) (local.get $k)))
+                  (f64.store offset=0 (local.get $slot) (f64.mul (local.get $xs) (global.get $Nb)))
+                  (f64.store offset=8 (local.get $slot) (local.get $xs))
+                  (local.set $slot (i32.add (local.get $slot) (i32.const 32)))))
+              (if (f64.gt (global.get $Nc) (f64.const 1))
+                (then
+                  (local.set $xs (f64.mul (f64.const 3.141592653589793) (local.get $l)))
+                  (f64.store offset=0 (local.get $slot) (f64.mul (local.get $xs) (global.get $Nc)))
+                  (f64.store offset=8 (local.get $slot) (local.get $xs))
+                  (local.set $slot (i32.add (local.get $slot) (i32.const 32)))))))
+          (local.set $F (global.get $defaultF))
+          (if (i32.and (i32.and
+                (i32.and (f64.le (local.get $h0) (global.get $hMax)) (f64.ge (local.get $h0) (global.get $hMin)))
+                (i32.and (f64.le (local.get $k0) (global.get $kMax)) (f64.ge (local.get $k0) (global.get $kMin))))
+                (i32.and (f64.le (local.get $l0) (global.get $lMax)) (f64.ge (local.get $l0) (global.get $lMin))))
+            (then (local.set $F (f64.load (i32.add (global.get $grid) (i32.shl
+              (i32.add
+                (i32.mul
+                  (i32.add (i32.mul (i32.trunc_f64_s (f64.sub (local.get $h0) (global.get $hMin))) (global.get $kStride))
+                           (i32.trunc_f64_s (f64.sub (local.get $k0) (global.get $kMin))))
+                  (global.get $lStride))
+                (i32.trunc_f64_s (f64.sub (local.get $l0) (global.get $lMin))))
+              (i32.const 3)))))))
+          (f64.store offset=0 (local.get $rec) (local.get $h))
+          (f64.store offset=8 (local.get $rec) (local.get $k))
+          (f64.store offset=16 (local.get $rec) (local.get $l))
+          (f64.store offset=24 (local.get $rec) (local.get $h0))
+          (f64.store offset=32 (local.get $rec) (local.get $k0))
+          (f64.store offset=40 (local.get $rec) (local.get $l0))
+          (f64.store offset=80 (local.get $rec) (local.get $F))))
       (local.set $rec (i32.add (local.get $rec) (i32.const 88)))
       (local.set $cells (i32.add (local.get $cells) (i32.const 72)))
-      (local.set $same (i32.add (local.get $same) (i32.const 4)))
+      (local.set $at (i32.add (local.get $at) (i32.const 4)))
+      (br $next)))
+
+    (call $sines (global.get $slots) (i32.shr_u (i32.sub (local.get $slot) (global.get $slots)) (i32.const 5)))
+
+    (local.set $rec (global.get $rec))
+    (local.set $slot (global.get $slots))
+    (local.set $at (local.get $same))
+    (local.set $end (i32.add (local.get $rec) (i32.mul (local.get $count) (i32.const 88))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $rec) (local.get $end)))
+      (local.set $from (i32.load (local.get $at)))
+      (if (i32.ge_s (local.get $from) (i32.const 0))
+        (then (memory.copy (local.get $rec) (i32.add (global.get $rec) (i32.mul (local.get $from) (i32.const 88))) (i32.const 88)))
+        (else
+          (local.set $fa (f64.const 1)) (local.set $fb (f64.const 1)) (local.set $fc (f64.const 1))
+          (if (global.get $square)
+            (then
+              (if (f64.gt (global.get $Na) (f64.const 1))
+                (then
+                  (local.set $fa (select (global.get $Na)
+                    (f64.div (f64.load offset=16 (local.get $slot)) (f64.load offset=24 (local.get $slot)))
+                    (f64.eq (f64.load offset=8 (local.get $slot)) (f64.const 0))))
+                  (local.set $slot (i32.add (local.get $slot) (i32.const 32)))))
+              (if (f64.gt (global.get $Nb) (f64.const 1))
+                (then
+                  (local.set $fb (select (global.get $Nb)
+                    (f64.div (f64.load offset=16 (local.get $slot)) (f64.load offset=24 (local.get $slot)))
+                    (f64.eq (f64.load offset=8 (local.get $slot)) (f64.const 0))))
+                  (local.set $slot (i32.add (local.get $slot) (i32.const 32)))))
+              (if (f64.gt (global.get $Nc) (f64.const 1))
+                (then
+                  (local.set $fc (select (global.get $Nc)
+                    (f64.div (f64.load offset=16 (local.get $slot)) (f64.load offset=24 (local.get $slot)))
+                    (f64.eq (f64.load offset=8 (local.get $slot)) (f64.const 0))))
+                  (local.set $slot (i32.add (local.get $slot) (i32.const 32)))))))
+          (f64.store offset=48 (local.get $rec) (local.get $fa))
+          (f64.store offset=56 (local.get $rec) (local.get $fb))
+          (f64.store offset=64 (local.get $rec) (local.get $fc))
+          ;; C's order: F_latt = 1, then *= each factor in turn
+          (f64.store offset=72 (local.get $rec) (f64.mul (f64.mul (local.get $fa) (local.get $fb)) (local.get $fc)))))
+      (local.set $rec (i32.add (local.get $rec) (i32.const 88)))
+      (local.set $at (i32.add (local.get $at) (i32.const 4)))
       (br $next))))
 
 ;; ---------------------------------------------------------------------------------------------
@@ -269,7 +331,8 @@
 ;;   normaliser), 192 d-min, 200 water size, 208 Kahn factor, 216 r_e^2
 ;; Scratch block, from 256 (written only when tracing; read by the trace callbacks):
 ;;   256 position, 280 airpath, 288 omega, 296 diffracted, 320 incident, 344 lambda,
-;;   352 scattering vector, 376 I, 384 capture, 392 polar, 400 the pixel's value
+;;   352 scattering vector, 376 I, 384 capture, 392 polar, 400 the pixel's value;
+;;   416 and 440 polarization's B_in and E_in; 464 the sine slot of the exported `sincg`
 ;; Sources from 512: 32 bytes each (direction, lambda).
   (global $os (mut i32) (i32.const 1))
   (global $thicksteps (mut i32) (i32.const 1))

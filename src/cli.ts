@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import {exitWhenDrained, guardStdout, reportFailure, setExitCode, strayWord} from './cli/common.js';
-import {takeColourFlag} from './cli/colour.js';
+import {prepareColour, takeColourFlag} from './cli/colour.js';
 import {runExpress} from './cli/express.js';
 import {UserError} from './engine/errors.js';
 import {installInterruptHandlers} from './io/interrupt.js';
@@ -19,6 +19,7 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
 
 // --no-color is everyone's flag: taken out here, so no command parser sees it
 const argv = takeColourFlag(process.argv.slice(2));
+await prepareColour();
 
 /** `nbparity help [COMMAND...]` is `nbparity [COMMAND...] --help`. */
 function helpArgv(words: string[]): string[] {

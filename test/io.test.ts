@@ -100,6 +100,27 @@ describe('io', () => {
       expect(readdirSync(sub).sort()).to.deep.equal(['other', 'same']);
     });
 
+    it('StagingBatch: ranges known to be zero are written as zeros, across the zero block and in streamed pieces', async () => {
+      const sub = join(dir, 'zeros');
+      mkdirSync(sub);
+      // 3 MiB + 5 with a zero run over two zero blocks; the buffer holds junk there, which must not be read
+      const size = 3 * 2 ** 20 + 5;
+      const data = Buffer.alloc(size, 7);
+      const zeros = [[10, 2 ** 21 + 3], [size - 2, size]] as const;
+      const expected = Buffer.from(data);
+      for (const [a, b] of zeros) expected.fill(0, a, b);
+      const batch = new StagingBatch();
+      batch.stage(join(sub, 'staged'), data, zeros);
+      const streamed = batch.stream(join(sub, 'streamed'));
+      // two pieces, the cut inside the first zero run
+      streamed.write(data.subarray(2 ** 20), 2 ** 20, zeros);
+      streamed.write(data.subarray(0, 2 ** 20), 0, zeros);
+      streamed.end();
+      await batch.commit();
+      expect(readFileSync(join(sub, 'staged')).equals(expected)).to.equal(true);
+      expect(readFileSync(join(sub, 'streamed')).equals(expected)).to.equal(true);
+    });
+
     it('StagingBatch: a stream that cannot be written fails the commit, names its target and changes nothing', async () => {
       const sub = join(dir, 'stream-bad');
       mkdirSync(sub);

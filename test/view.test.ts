@@ -4,7 +4,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
-import {colourOn, paintVerdict} from '../src/cli/colour.js';
+import {colourOn, paintVerdict, prepareColour} from '../src/cli/colour.js';
 import {manifestText, verifyBundle} from '../src/report/bundle.js';
 import {pageFormat, renderIndexFor, VIEW_FORMAT} from '../src/view/index.js';
 import {ROOT} from './helpers/paths.js';
@@ -199,7 +199,8 @@ describe('terminal colour', () => {
     expect(colourOn({isTTY: true}, {NO_COLOR: ''})).to.equal(true);
   });
 
-  it('colours the verdict word only', () => {
+  it('colours the verdict word only', async () => {
+    await prepareColour(true);
     expect(paintVerdict('DIVERGENCE: first at x', true)).to.equal('\u001b[31m\u001b[1mDIVERGENCE\u001b[22m\u001b[39m: first at x');
     expect(paintVerdict('PASS: 3 compared', true)).to.match(/^\u001b\[32m/);
     expect(paintVerdict('status: below threshold: corr', true)).to.match(/^status: \u001b\[31m/);

@@ -4,9 +4,11 @@
  * tests therefore always get plain text. Only the verdict words are coloured: PASS/OK green,
  * DIVERGENCE/FAIL/FAILED red, so the colour never changes what the text says.
  */
-import {Chalk} from 'chalk';
+import type {ChalkInstance} from 'chalk';
 
 let flagOff = false;
+/** chalk, loaded only when colour is on (its loading is a fifth of a small run's start-up) */
+let chalk: ChalkInstance | undefined;
 
 /** Removes `--no-color` (also `--no-colour`) from our own flags (before "--") and remembers it. */
 export function takeColourFlag(argv: string[]): string[] {
@@ -26,13 +28,19 @@ export function colourOn(stream: {isTTY?: boolean} = process.stdout, env: NodeJS
   return stream.isTTY === true;
 }
 
+/** Load chalk if output is coloured (or if `on`): before the first paintVerdict that colours. */
+export async function prepareColour(on: boolean = colourOn()): Promise<void> {
+  if (on && !chalk) chalk = new (await import('chalk')).Chalk({level: 1});
+}
+
 const GOOD = /^(PASS|OK|ok|pass)\b/;
 const BAD = /^(DIVERGENCE|FAILED|FAIL|fail|below threshold|non finite|size mismatch|runner failed|engine failed|NAN|SHAPE|MISSING|EXTRA)\b/;
 
 /** A line or table cell with its leading verdict word coloured (when colour is on). */
 export function paintVerdict(text: string, on: boolean = colourOn()): string {
-  if (!on) return text;
-  const c = new Chalk({level: 1});
+  // chalk is not loaded when the caller is not the binary (cli.ts prepares it): plain text
+  if (!on || !chalk) return text;
+  const c = chalk;
   const lead = /^(\s*(?:status: )?)(.*)$/s.exec(text)!;
   const rest = lead[2];
   const good = GOOD.exec(rest);

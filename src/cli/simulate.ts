@@ -2,7 +2,7 @@
 import {resolve} from 'node:path';
 import {UsageError, UserError} from '../engine/errors.js';
 import {encodeFdump} from '../engine/hkl.js';
-import {produceOutputs, ThreadedStats, type RenderOutputs, type SmvHeaderParams} from '../engine/output.js';
+import {produceOutputs, rowsOutsideRoi, ThreadedStats, type RenderOutputs, type SmvHeaderParams} from '../engine/output.js';
 import {WorkerPool} from '../engine/pool.js';
 import {defaultWorkers, renderFrame, workersFor} from '../engine/render.js';
 import {renderedPixels} from '../engine/detector.js';
@@ -12,7 +12,7 @@ import {FDUMP_NAME, leastEvaluations, parseWithHeaders, preflight, setupFromSett
 import {threadBlocks, threadRaceWarning} from '../engine/threads.js';
 import {NANOBRAGG_USAGE} from '../engine/usage.js';
 import {formatG} from '../util/cformat.js';
-import {FileWriteError, StagingBatch} from '../io/atomic.js';
+import {FileWriteError, StagingBatch, type ZeroRanges} from '../io/atomic.js';
 import type {SmvHeaderLayout} from '../io/smv.js';
 import {EXIT} from '../util/exit-codes.js';
 import {encodeFloatImage} from '../io/floatimage.js';
@@ -149,7 +149,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
       [s.floatFile, '-floatfile'],
     ].map(([name, flag]) => [resolve(cwd, name), flag]),
   );
-  const stage = (name: string, data: Uint8Array) => batch.stage(resolve(cwd, name), data);
+  const stage = (name: string, data: Uint8Array, zeros: ZeroRanges = []) => batch.stage(resolve(cwd, name), data, zeros);
   const d = sim.detector;
   let outputs: RenderOutputs;
   let workers: number;
@@ -163,9 +163,10 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
     const floatFile = batch.stream(resolve(cwd, s.floatFile));
     const stats = new ThreadedStats(threadBlocks(d.spixels, cThreads));
     const layout = {fpixels: d.fpixels, spixels: d.spixels, roi: d.roi, mask: s.mask, oversample: sim.oversample, pixelSizeM: d.pixelSizeM};
+    const floatZeros = rowsOutsideRoi(d.roi, d.fpixels, d.spixels, 4);
     const onFinalRows = (rowStart: number, rowEnd: number, image: Float32Array) => {
       stats.addRows(image, layout, [rowStart, rowEnd]);
-      floatFile.write(encodeFloatImage(image.subarray(rowStart * d.fpixels, rowEnd * d.fpixels)), rowStart * d.fpixels * 4);
+      floatFile.write(encodeFloatImage(image.subarray(rowStart * d.fpixels, rowEnd * d.fpixels)), rowStart * d.fpixels * 4, floatZeros);
     };
     workers = threadsOf(o, sim);
     const bar = s.progress && process.stderr.isTTY && !o.json ? new ProgressBar(process.stderr) : undefined;
@@ -196,7 +197,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
     for (const step of outputs.steps) {
       if (step.kind === 'line') say(step.text);
       else if (floatStep) floatStep = false;
-      else stage(step.name, step.bytes);
+      else stage(step.name, step.bytes, step.zeros);
     }
   } catch (e) {
     await batch.discard();

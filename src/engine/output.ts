@@ -18,7 +18,8 @@
 import {cprintf, formatG} from '../util/cformat.js';
 
 import {encodeFloatImage} from '../io/floatimage.js';
-import {encodePgm} from '../io/pgm.js';
+import {allocatePgm} from '../io/pgm.js';
+import type {ZeroRanges} from '../io/atomic.js';
 import {type ByteOrder, HOST_BYTE_ORDER, type SmvHeaderLayout, type SmvHeaderParams, allocateNanoBraggSmv, smvBytes} from '../io/smv.js';
 import {CRandom, type SeedRef} from './rng.js';
 
@@ -40,6 +41,21 @@ export interface Roi {
 /** The ROI clipped to the image, as inclusive index bounds: loops visit ROI pixels only. */
 function roiBounds(roi: Roi, fpixels: number, spixels: number): {f0: number; f1: number; s0: number; s1: number} {
   return {f0: Math.max(0, Math.ceil(roi.xmin)), f1: Math.min(fpixels - 1, Math.floor(roi.xmax)), s0: Math.max(0, Math.ceil(roi.ymin)), s1: Math.min(spixels - 1, Math.floor(roi.ymax))};
+}
+
+/**
+ * The byte ranges of an image file (`headerBytes`, then `bytesPerPixel` per pixel) that hold the
+ * rows outside the ROI: never rendered, so zero (C's calloc), and never touched in memory.
+ */
+export function rowsOutsideRoi(roi: Roi, fpixels: number, spixels: number, bytesPerPixel: number, headerBytes = 0): ZeroRanges {
+  const b = roiBounds(roi, fpixels, spixels);
+  const row = fpixels * bytesPerPixel;
+  const end = headerBytes + spixels * row;
+  if (b.s0 > b.s1 || b.f0 > b.f1) return [[headerBytes, end]];
+  return [
+    [headerBytes, headerBytes + b.s0 * row],
+    [headerBytes + (b.s1 + 1) * row, end],
+  ];
 }
 
 /** The render-time statistics of nanoBragg (max_I, max_I_x/y, sum, sumsqr, sumn). */
@@ -242,7 +258,7 @@ export function toIntImage(image: Float32Array, fpixels: number, spixels: number
 }
 
 /** The PGM bytes: value*scale truncated, clipped above at 255. Outside the ROI: what `target` holds (C: zero). */
-export function toPgmImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, pgmScale: number, target = new Uint8Array(fpixels * spixels)): Uint8Array {
+export function toPgmImage(image: Float32Array, fpixels: number, spixels: number, roi: Roi, pgmScale: number, target: Uint8Array = new Uint8Array(fpixels * spixels)): Uint8Array {
   checkSize(image.length, fpixels, spixels, 'float image');
   const b = roiBounds(roi, fpixels, spixels);
   for (let spixel = b.s0; spixel <= b.s1; spixel++) {
@@ -312,10 +328,12 @@ export interface OutputOptions {
 export interface OutputFile {
   name: string;
   bytes: Buffer;
+  /** where `bytes` is zero and was never written (rows outside the ROI) */
+  zeros: ZeroRanges;
 }
 
 /** One thing C does after the render, in order: print a line or write a file. */
-export type OutputStep = {kind: 'line'; text: string} | {kind: 'file'; name: string; bytes: Buffer};
+export type OutputStep = {kind: 'line'; text: string} | ({kind: 'file'} & OutputFile);
 
 export interface RenderOutputs {
   summary: ImageSummary;
@@ -345,14 +363,14 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
     lines.push(text);
     steps.push({kind: 'line', text});
   };
-  const write = (name: string, bytes: Buffer): void => {
-    files.push({name, bytes});
-    steps.push({kind: 'file', name, bytes});
+  const write = (name: string, bytes: Buffer, zeros: ZeroRanges): void => {
+    files.push({name, bytes, zeros});
+    steps.push({kind: 'file', name, bytes, zeros});
   };
 
   const summary = summarize(image, stats, fpixels, spixels, roi);
   say(cprintf('writing %s as %d %lu-byte floats', fileNames.float, fpixels * spixels, 4));
-  write(fileNames.float, encodeFloatImage(image));
+  write(fileNames.float, encodeFloatImage(image), rowsOutsideRoi(roi, fpixels, spixels, 4));
 
   say(`max_I = ${formatG(summary.maxI)}  at ${formatG(summary.maxIxM)} ${formatG(summary.maxIyM)}`);
   say(`mean= ${formatG(summary.mean)} rms= ${formatG(summary.rms)} rmsd= ${formatG(summary.rmsd)}`);
@@ -362,15 +380,17 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
   const intFile = allocateNanoBraggSmv(header, 'int', byteOrder, options.smvHeader);
   const intImage = toIntImage(image, fpixels, spixels, roi, intfileScale, adc, intFile.data);
   say(cprintf('writing %s as %lu-byte integers', fileNames.int, 2));
-  write(fileNames.int, smvBytes(intFile));
+  write(fileNames.int, smvBytes(intFile), rowsOutsideRoi(roi, fpixels, spixels, 2, intFile.header.length));
 
   const out: RenderOutputs = {summary, intfileScale, intImage, files, lines, steps};
   if (options.writePgm ?? true) {
     const pgmScale = resolvePgmScale(options.pgmScale ?? 0.0, summary.rmsd, intfileScale);
     say(`pgm_scale = ${formatG(pgmScale)}`);
-    const pgmImage = toPgmImage(image, fpixels, spixels, roi, pgmScale);
+    // computed into the file's own buffer, as the int image is
+    const pgmFile = allocatePgm(fpixels, spixels, pgmScale);
+    const pgmImage = toPgmImage(image, fpixels, spixels, roi, pgmScale, pgmFile.pixels);
     say(cprintf('writing %s as %lu-byte integers', fileNames.pgm, 1));
-    write(fileNames.pgm, encodePgm(fpixels, spixels, pgmImage, pgmScale));
+    write(fileNames.pgm, pgmFile.bytes, rowsOutsideRoi(roi, fpixels, spixels, 1, pgmFile.bytes.length - fpixels * spixels));
     out.pgmScale = pgmScale;
     out.pgmImage = pgmImage;
   }
@@ -380,7 +400,7 @@ export function produceOutputs(image: Float32Array, stats: RenderStats, header: 
     const noise = toNoiseImage(image, fpixels, spixels, roi, adc, options.noise.rng, options.noise.seed, noiseFile.data);
     say(cprintf('%.0f photons on noise image (%d overloads)', noise.photons, noise.overloads));
     say(cprintf('writing %s as %lu-byte integers', fileNames.noise, 2));
-    write(fileNames.noise, smvBytes(noiseFile));
+    write(fileNames.noise, smvBytes(noiseFile), []);
     out.noise = noise;
   }
   return out;

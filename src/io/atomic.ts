@@ -52,6 +52,32 @@ function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/**
+ * Byte ranges [start, end) of an output, in file positions, known to hold zeros: they are
+ * written from one small zero block rather than from the caller's buffer, whose pages there
+ * were never touched (an image outside its region of interest): the kernel would fault in a
+ * zero page for every 4 KiB of it, which costs more than the write itself.
+ */
+export type ZeroRanges = ReadonlyArray<readonly [number, number]>; // ascending, not overlapping
+
+let zeroBlock: Buffer | undefined;
+
+/** `bytes` at `position`, the parts inside `zeros` from the zero block. */
+async function writeKnowingZeros(file: StagingFile, bytes: Uint8Array, position: number, zeros: ZeroRanges): Promise<void> {
+  const end = position + bytes.length;
+  let at = position;
+  for (const [z0, z1] of zeros) {
+    const from = Math.max(z0, at);
+    const to = Math.min(z1, end);
+    if (from >= to) continue;
+    if (from > at) await file.writeAt(bytes.subarray(at - position, from - position), at);
+    zeroBlock ??= Buffer.alloc(1 << 20).fill(0);
+    for (let off = from; off < to; off += zeroBlock.length) await file.writeAt(zeroBlock.subarray(0, Math.min(zeroBlock.length, to - off)), off);
+    at = to;
+  }
+  if (at < end) await file.writeAt(bytes.subarray(at - position), at);
+}
+
 function toBytes(data: Data): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 }
@@ -212,9 +238,9 @@ export async function openStaging(path: string): Promise<StagingFile> {
 }
 
 /** Write `data` to a temporary file beside `path` (fsynced); nothing at `path` changes yet. */
-export async function stageFile(path: string, data: Data): Promise<StagedFile> {
+export async function stageFile(path: string, data: Data, zeros: ZeroRanges = []): Promise<StagedFile> {
   const staging = await openStaging(path);
-  await staging.writeAt(toBytes(data), 0);
+  await writeKnowingZeros(staging, toBytes(data), 0, zeros);
   return staging.finish();
 }
 
@@ -238,15 +264,15 @@ export class StagingBatch {
     this.staged.push(staging.then((value) => ({status: 'fulfilled', value}), (reason: unknown) => ({status: 'rejected', reason})));
   }
 
-  stage(path: string, data: Data): void {
-    this.add(stageFile(path, data));
+  stage(path: string, data: Data, zeros: ZeroRanges = []): void {
+    this.add(stageFile(path, data, zeros));
   }
 
   /**
    * An output written in pieces while the caller works on (`write` at byte offsets), staged by
    * `end`. It takes its place in the commit order now, when it is opened.
    */
-  stream(path: string): {write(data: Uint8Array, position: number): void; end(): void} {
+  stream(path: string): {write(data: Uint8Array, position: number, zeros?: ZeroRanges): void; end(): void} {
     let chain = openStaging(path);
     const quiet = () => chain.catch(() => undefined); // failures surface in commit, not as unhandled rejections
     quiet();
@@ -255,9 +281,9 @@ export class StagingBatch {
     this.ends.push(end);
     this.add(ended.then(async () => (await chain).finish()));
     return {
-      write(data, position) {
+      write(data, position, zeros = []) {
         chain = chain.then(async (file) => {
-          await file.writeAt(data, position);
+          await writeKnowingZeros(file, data, position, zeros);
           return file;
         });
         quiet();

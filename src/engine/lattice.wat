@@ -30,6 +30,9 @@
   (import "math" "cos" (func $mathCos (param f64) (result f64)))
   (import "math" "exp" (func $mathExp (param f64) (result f64)))
   (import "math" "atan2" (func $mathAtan2 (param f64) (param f64) (result f64)))
+  ;; the native sines (src/engine/sines.c), when built and $native is on: fills in the sines of
+  ;; `count` slots from `slots` on and lists at `list` the lanes it left to Math.sin; returns how many
+  (import "native" "sines" (func $nativeSines (param $slots i32) (param $count i32) (param $list i32) (result i32)))
   ;; the rarer paths and the tracer, in pixel.ts (they read and write the scratch block)
   (import "host" "curved" (func $hostCurved))
   (import "host" "shape" (func $hostShape (param $step i32) (result f64)))
@@ -161,11 +164,28 @@
     (local.set $at (i32.add (local.get $at) (i32.const 32)))
     (br $next))))
 
+  ;; The sines of `count` slots from `at` on: natively 4 or 8 at a time when the native path is
+  ;; on, the lanes it lists then from Math.sin; else $sines
+  (func $fillSines (param $at i32) (param $count i32)
+    (local $listed i32) (local $k i32) (local $lane i32)
+    (if (i32.eqz (global.get $native))
+      (then (call $sines (local.get $at) (local.get $count)) (return)))
+    (local.set $listed (call $nativeSines (local.get $at) (local.get $count) (global.get $slowList)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $k) (local.get $listed)))
+      ;; lane 2 s + i: argument i of slot s, its sine 16 bytes on
+      (local.set $lane (i32.load (i32.add (global.get $slowList) (i32.shl (local.get $k) (i32.const 2)))))
+      (local.set $lane (i32.add (local.get $at)
+        (i32.add (i32.shl (i32.shr_u (local.get $lane) (i32.const 1)) (i32.const 5)) (i32.shl (i32.and (local.get $lane) (i32.const 1)) (i32.const 3)))))
+      (f64.store offset=16 (local.get $lane) (call $mathSin (f64.load (local.get $lane))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $next))))
+
   ;; sin(x*N)/sin(x), N at x = 0 (C's sincg), through one sine slot in the scratch block (464)
   (func $sincg (export "sincg") (param $xs f64) (param $N f64) (result f64)
     (f64.store offset=464 (i32.const 0) (f64.mul (local.get $xs) (local.get $N)))
     (f64.store offset=472 (i32.const 0) (local.get $xs))
-    (call $sines (i32.const 464) (i32.const 1))
+    (call $fillSines (i32.const 464) (i32.const 1))
     (select (local.get $N)
       (f64.div (f64.load offset=480 (i32.const 0)) (f64.load offset=488 (i32.const 0)))
       (f64.eq (local.get $xs) (f64.const 0))))
@@ -185,8 +205,11 @@
   (global $grid (mut i32) (i32.const 0))
   ;; where the step records start (lattice.ts lays out the memory)
   (global $rec (mut i32) (i32.const 0))
-  ;; where the sine slots start: three per step
+  ;; where the sine slots start (three per step), and the native path's list of lanes (two per
+  ;; slot); is the native path on
   (global $slots (mut i32) (i32.const 0))
+  (global $slowList (mut i32) (i32.const 0))
+  (global $native (mut i32) (i32.const 0))
 
   (func (export "configure") (param $Na f64) (param $Nb f64) (param $Nc f64) (param $square i32) (param $defaultF f64)
       (param $hMin f64) (param $hMax f64) (param $kMin f64) (param $kMax f64) (param $lMin f64) (param $lMax f64)
@@ -198,6 +221,10 @@
     (global.set $lMin (local.get $lMin)) (global.set $lMax (local.get $lMax))
     (global.set $kStride (local.get $kStride)) (global.set $lStride (local.get $lStride))
     (global.set $grid (local.get $grid)) (global.set $rec (local.get $rec)) (global.set $slots (local.get $slots)))
+
+  ;; the native path on or off, and where its list of lanes goes (two i32 per slot)
+  (func (export "setNative") (param $on i32) (param $list i32)
+    (global.set $native (local.get $on)) (global.set $slowList (local.get $list)))
 
   ;; One record of 11 doubles per step, for `count` steps whose cells (a, b, c: 9 doubles, in
   ;; metres) start at byte `cells`: h k l, h0 k0 l0 (C's ceil(x - 0.5)), F_latt_a/b/c and F_latt
@@ -274,7 +301,7 @@
       (local.set $at (i32.add (local.get $at) (i32.const 4)))
       (br $next)))
 
-    (call $sines (global.get $slots) (i32.shr_u (i32.sub (local.get $slot) (global.get $slots)) (i32.const 5)))
+    (call $fillSines (global.get $slots) (i32.shr_u (i32.sub (local.get $slot) (global.get $slots)) (i32.const 5)))
 
     (local.set $rec (global.get $rec))
     (local.set $slot (global.get $slots))
@@ -332,7 +359,8 @@
 ;; Scratch block, from 256 (written only when tracing; read by the trace callbacks):
 ;;   256 position, 280 airpath, 288 omega, 296 diffracted, 320 incident, 344 lambda,
 ;;   352 scattering vector, 376 I, 384 capture, 392 polar, 400 the pixel's value;
-;;   416 and 440 polarization's B_in and E_in; 464 the sine slot of the exported `sincg`
+;;   416 and 440 polarization's B_in and E_in; 464 the sine slot of the exported `sincg`, 496 its
+;;   list of lanes for the native path
 ;; Sources from 512: 32 bytes each (direction, lambda).
   (global $os (mut i32) (i32.const 1))
   (global $thicksteps (mut i32) (i32.const 1))

@@ -2,10 +2,12 @@ import {expect} from 'chai';
 import {createHash} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {spawnSync} from 'node:child_process';
 import {runSimulate} from '../src/cli/simulate.js';
+import {NATIVE_LANES_AVAILABLE, NATIVE_SINE_LANES} from '../src/engine/lattice.js';
 import {planChunks} from '../src/engine/render.js';
 import {parseSmv} from '../src/io/smv.js';
-import {caseFile, readMaybeGz, traceCases} from './helpers/paths.js';
+import {caseFile, readMaybeGz, ROOT, traceCases} from './helpers/paths.js';
 import type {CaseMeta} from '../src/cases/meta.js';
 import {inputsFolder, meta, removeFolder, runPreArgs} from './helpers/workdir.js';
 
@@ -109,6 +111,39 @@ describe('simulate: the worker count does not change a byte', function () {
         }
       }
       for (const other of outputs.slice(1)) outputs[0].forEach((b, i) => expect(b.equals(other[i]), `file ${i}`).to.equal(true));
+    });
+  }
+});
+
+describe('simulate: every sine path gives the same frame (NBPARITY_NATIVE: WebAssembly alone, native 4 and 8 lanes)', function () {
+  this.timeout(600000);
+  // the suite above renders with the path in use; these re-render in a child process with each
+  // other path this machine has: whole frames against C's stored image, and the supervisor's
+  // rows about the beam centre (where the small arguments that go to Math.sin are) against the
+  // same ROI rendered with the path in use (an ROI starts C-PARITY-001's phi carry-over afresh)
+  const paths = ['0', ...NATIVE_LANES_AVAILABLE.map(String)].filter((p) => Number(p) !== NATIVE_SINE_LANES);
+  const render = (name: string, extra: string[], env: NodeJS.ProcessEnv): Buffer => {
+    const dir = inputsFolder();
+    try {
+      const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli.js'), 'simulate', '--phi-mode', 'c-parity', '--', ...meta(name).args, ...extra, '-floatfile', 'f.bin'], {cwd: dir, env, encoding: 'utf8'});
+      expect(r.status, r.stderr).to.equal(0);
+      return readFileSync(join(dir, 'f.bin'));
+    } finally {
+      removeFolder(dir);
+    }
+  };
+  const roi = ['-roi', '0', '2462', '1200', '1299'];
+  let supervisorRoi: Buffer | undefined;
+  for (const lanes of paths) {
+    for (const name of ['mosaic', 'phi_osc_from_zero']) {
+      it(`${name} with NBPARITY_NATIVE=${lanes}: C's image`, () => {
+        const refFloat = ['float.bin', 'float.bin.gz'].map((f) => caseFile(name, f)).find(existsSync)!;
+        expect(render(name, [], {...process.env, NBPARITY_NATIVE: lanes}).equals(readMaybeGz(refFloat))).to.equal(true);
+      });
+    }
+    it(`supervisor rows 1200-1299 with NBPARITY_NATIVE=${lanes}: the path in use's`, () => {
+      supervisorRoi ??= render('supervisor', roi, process.env);
+      expect(render('supervisor', roi, {...process.env, NBPARITY_NATIVE: lanes}).equals(supervisorRoi)).to.equal(true);
     });
   }
 });

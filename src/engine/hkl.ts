@@ -64,7 +64,7 @@ export function readHklText(path: string, defaultF: number): HklGrid {
   }
   const known = key === undefined ? undefined : readGrids.get(key);
   if (known) return known;
-  const grid = parseHklText(readInputFile(path, `-hkl ${path}`).toString('latin1'), path, defaultF);
+  const grid = parseHklBytes(readInputFile(path, `-hkl ${path}`), path, defaultF);
   if (key !== undefined) {
     if (readGrids.size >= KEEP_GRIDS) readGrids.delete(readGrids.keys().next().value!);
     readGrids.set(key, grid);
@@ -87,12 +87,19 @@ interface TokenizerExports {
 const PAGE = 65536;
 const SLICE = 65536;
 
-/** The grid of an HKL text already read as latin1 (`path` names it in errors); MalformedInputError if bad. */
+/** The grid of an HKL text given as a string, one byte per character (latin1). */
 export function parseHklText(text: string, path: string, defaultF: number): HklGrid {
-  // the tokenizer (hkl.wat) reads the text's bytes (latin1: one byte per character); tokens
-  // other than plain decimals come back here to Number()
-  const x = new WebAssembly.Instance(tokenizer, {hkl: {number: (start: number, end: number) => Number(text.slice(start, end))}}).exports as unknown as TokenizerExports;
-  const n = text.length;
+  return parseHklBytes(Buffer.from(text, 'latin1'), path, defaultF);
+}
+
+/** The grid of an HKL file's bytes (`path` names it in errors); MalformedInputError if bad. */
+export function parseHklBytes(bytes: Uint8Array, path: string, defaultF: number): HklGrid {
+  // the tokenizer (hkl.wat) reads the bytes themselves; tokens other than plain decimals, and
+  // the line an error quotes, are decoded here (latin1, one character per byte)
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = (start: number, end: number) => buf.toString('latin1', start, end);
+  const x = new WebAssembly.Instance(tokenizer, {hkl: {number: (start: number, end: number) => Number(text(start, end))}}).exports as unknown as TokenizerExports;
+  const n = buf.length;
   const grow = (bytes: number) => {
     const pages = Math.ceil(bytes / PAGE) - x.memory.buffer.byteLength / PAGE;
     try {
@@ -102,14 +109,14 @@ export function parseHklText(text: string, path: string, defaultF: number): HklG
     }
   };
   grow(n);
-  Buffer.from(x.memory.buffer, 0, n).write(text, 'latin1');
+  new Uint8Array(x.memory.buffer, 0, n).set(buf);
   const rowsAt = 8 * Math.ceil(n / 8);
   const boundsAt = rowsAt + 32 * (x.lines(0, n) + 1);
   grow(boundsAt + 48);
   let count = 0;
   for (let pos = 0, line = 1; pos < n; ) {
     // a slice of whole lines, 64 KiB or a little more
-    const cut = text.indexOf('\n', pos + SLICE);
+    const cut = buf.indexOf(10, pos + SLICE);
     const end = cut < 0 ? n : cut + 1;
     const rows = x.parse(pos, end, line, rowsAt + 32 * count);
     if (rows < 0) {
@@ -122,8 +129,8 @@ export function parseHklText(text: string, path: string, defaultF: number): HklG
   }
   if (count < 0) {
     const start = x.badStart.value as number;
-    const end = text.indexOf('\n', start) < 0 ? n : text.indexOf('\n', start);
-    throw new MalformedInputError(`-hkl ${path}:${x.badLine.value}: expected 'h k l F', got '${text.slice(start, Math.min(end, start + 60)).trim()}'`);
+    const end = buf.indexOf(10, start) < 0 ? n : buf.indexOf(10, start);
+    throw new MalformedInputError(`-hkl ${path}:${x.badLine.value}: expected 'h k l F', got '${text(start, Math.min(end, start + 60)).trim()}'`);
   }
   if (count === 0) throw new MalformedInputError(`-hkl ${path}: no reflections`);
   x.bounds(rowsAt, count, boundsAt);

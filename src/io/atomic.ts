@@ -19,7 +19,7 @@
  */
 import {constants, lstatSync, mkdirSync, readlinkSync, rmdirSync, rmSync, statSync} from 'node:fs';
 import {open, readFile, rename, rm, type FileHandle} from 'node:fs/promises';
-import {randomBytes} from 'node:crypto';
+import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {basename, dirname, join, resolve} from 'node:path';
 
@@ -27,6 +27,10 @@ import {UserError} from '../engine/errors.js';
 import {errnoReason} from '../util/errno.js';
 import {EXIT} from '../util/exit-codes.js';
 import {onInterrupt} from './interrupt.js';
+
+// node:crypto only for temporary names, loaded with the first: a run that writes nothing skips it
+const require = createRequire(import.meta.url);
+const randomHex = (bytes: number): string => (require('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex');
 
 type Data = string | Uint8Array;
 
@@ -49,7 +53,7 @@ export class FileWriteError extends UserError {
 
 function tempNameFor(path: string): string {
   // Hidden, unique per process and call, so concurrent writers never share one.
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(6)}.tmp`);
 }
 
 /**
@@ -172,7 +176,7 @@ export async function openStaging(path: string): Promise<StagingFile> {
     throw new FileWriteError(path, error);
   }
   // a FIFO or device has no folder of ours to stage in: the system's temporary folder then
-  const tmp = target.kind === 'file' ? tempNameFor(target.path) : join(tmpdir(), `.nbparity-${basename(target.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = target.kind === 'file' ? tempNameFor(target.path) : join(tmpdir(), `.nbparity-${basename(target.path)}.${process.pid}.${randomHex(6)}.tmp`);
   let handle: FileHandle | undefined;
   let forget: (() => void) | undefined;
   const removeTmp = async () => {

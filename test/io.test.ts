@@ -100,7 +100,7 @@ describe('io', () => {
       expect(readdirSync(sub).sort()).to.deep.equal(['other', 'same']);
     });
 
-    it('StagingBatch: ranges known to be zero are written as zeros, across the zero block and in streamed pieces', async () => {
+    it('StagingBatch: ranges known to be zero are written as zeros, across the zero block, in streamed pieces and in pieces of one file', async () => {
       const sub = join(dir, 'zeros');
       mkdirSync(sub);
       // 3 MiB + 5 with a zero run over two zero blocks; the buffer holds junk there, which must not be read
@@ -119,6 +119,13 @@ describe('io', () => {
       await batch.commit();
       expect(readFileSync(join(sub, 'staged')).equals(expected)).to.equal(true);
       expect(readFileSync(join(sub, 'streamed')).equals(expected)).to.equal(true);
+      // in pieces (Fdump.bin's header and grid): one after the other, the zero ranges over the whole
+      await writeFileAtomic(join(sub, 'pieces'), [data.subarray(0, 7), data.subarray(7)]);
+      expect(readFileSync(join(sub, 'pieces')).equals(data)).to.equal(true);
+      const batch2 = new StagingBatch();
+      batch2.stage(join(sub, 'pieces'), [data.subarray(0, 2 ** 20), data.subarray(2 ** 20)], zeros);
+      await batch2.commit();
+      expect(readFileSync(join(sub, 'pieces')).equals(expected)).to.equal(true);
     });
 
     it('StagingBatch: a stream that cannot be written fails the commit, names its target and changes nothing', async () => {

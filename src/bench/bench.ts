@@ -7,7 +7,8 @@
  * CPU time holds far steadier than its wall time on a loaded host). A script, not a test.
  *
  * Options (environment): BENCH_WORKERS (default 2), BENCH_REPEAT (default 2), BENCH_CASES
- * (comma list, default supervisor,simple_cubic,mosaic), BENCH_MATRIX=0 to skip the campaign.
+ * (comma list, default supervisor,simple_cubic,mosaic), BENCH_MATRIX=0 to skip the campaign;
+ * NBPARITY_NATIVE=0 (WebAssembly sines), 4 or 8 (native lanes) to measure one sine path.
  *
  * Last, `nbparity matrix` over every stored case (both phi modes, --jobs BENCH_WORKERS): one
  * process instead of a start-up per call; wall and CPU time (user + system, GNU time) beside it,
@@ -17,6 +18,7 @@ import {spawnSync} from 'node:child_process';
 import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {NATIVE_SINE_LANES} from '../engine/lattice.js';
 import {setupSimulation} from '../engine/setup.js';
 import {projectRoot} from '../trace/project.js';
 
@@ -91,6 +93,8 @@ function compare(label: string, args: string[]): void {
 }
 
 console.log(`nbparity bench: ${workers} workers, ${repeat} runs${cBin ? `, C: ${cBin} with OMP_NUM_THREADS=${workers}` : ''}; best times, ratios the median of back-to-back pairs`);
+// the children inherit NBPARITY_NATIVE, so this is the path they take
+console.log(`sines: ${NATIVE_SINE_LANES ? `native, ${NATIVE_SINE_LANES} lanes` : 'WebAssembly, 2 lanes'} (NBPARITY_NATIVE=0, 4 or 8 chooses)`);
 for (const name of cases) {
   const meta = JSON.parse(readFileSync(join(root, 'traces', name, 'meta.json'), 'utf8')) as {args: string[]; fpixels: number; spixels: number};
   const args = [...meta.args, '-floatfile', 'float.bin', '-nopgm', '-noprogress'];

@@ -1,7 +1,7 @@
 /** `simulate`: set up, render on workers, then write C's output files and print its summary. */
 import {resolve} from 'node:path';
 import {UsageError, UserError} from '../engine/errors.js';
-import {encodeFdump} from '../engine/hkl.js';
+import {fdumpPieces} from '../engine/hkl.js';
 import {produceOutputs, rowsOutsideRoi, ThreadedStats, type RenderOutputs, type SmvHeaderParams} from '../engine/output.js';
 import {WorkerPool} from '../engine/pool.js';
 import {defaultWorkers, renderFrame, workersFor} from '../engine/render.js';
@@ -149,7 +149,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
       [s.floatFile, '-floatfile'],
     ].map(([name, flag]) => [resolve(cwd, name), flag]),
   );
-  const stage = (name: string, data: Uint8Array, zeros: ZeroRanges = []) => batch.stage(resolve(cwd, name), data, zeros);
+  const stage = (name: string, data: Uint8Array | readonly Uint8Array[], zeros: ZeroRanges = []) => batch.stage(resolve(cwd, name), data, zeros);
   const d = sim.detector;
   let outputs: RenderOutputs;
   let workers: number;
@@ -157,7 +157,7 @@ async function simulate(o: SimulateOptions, pool: WorkerPool): Promise<number> {
   try {
     if (sim.hklSource === 'hkl' && sim.hkl) {
       // like C: cache the grid for the next run without -hkl (C writes it here, before rendering)
-      stage(FDUMP_NAME, encodeFdump(sim.hkl));
+      stage(FDUMP_NAME, fdumpPieces(sim.hkl));
       say(`writing dump file for next time: ${FDUMP_NAME}`);
     }
     const floatFile = batch.stream(resolve(cwd, s.floatFile));

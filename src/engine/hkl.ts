@@ -149,9 +149,13 @@ export function parseHklBytes(bytes: Uint8Array, path: string, defaultF: number)
 
 /** Fdump.bin as C writes it: "%d %d %d %d %d %d\n\f" then the whole grid as native doubles. */
 export function encodeFdump(g: HklGrid): Buffer {
+  return Buffer.concat(fdumpPieces(g));
+}
+
+/** Fdump.bin's header and body, the body a view of the grid: written as they are, not copied. */
+export function fdumpPieces(g: HklGrid): [Buffer, Buffer] {
   const head = Buffer.from(`${g.hMin} ${g.hMax} ${g.kMin} ${g.kMax} ${g.lMin} ${g.lMax}\n\f`, 'latin1');
-  const body = Buffer.from(g.F.buffer, g.F.byteOffset, g.F.byteLength);
-  return Buffer.concat([head, body]);
+  return [head, Buffer.from(g.F.buffer, g.F.byteOffset, g.F.byteLength)];
 }
 
 export function readFdump(path: string): HklGrid {

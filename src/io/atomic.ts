@@ -32,7 +32,8 @@ import {onInterrupt} from './interrupt.js';
 const require = createRequire(import.meta.url);
 const randomHex = (bytes: number): string => (require('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex');
 
-type Data = string | Uint8Array;
+/** a file's contents: text (UTF-8), bytes, or bytes in pieces written one after the other */
+type Data = string | Uint8Array | readonly Uint8Array[];
 
 /**
  * An output that could not be written (exit 6, like every output of every command); `code` is the
@@ -82,8 +83,8 @@ async function writeKnowingZeros(file: StagingFile, bytes: Uint8Array, position:
   if (at < end) await file.writeAt(bytes.subarray(at - position), at);
 }
 
-function toBytes(data: Data): Uint8Array {
-  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+function pieces(data: Data): readonly Uint8Array[] {
+  return typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
 }
 
 /** A complete temporary copy of one output, waiting to be renamed over its target. */
@@ -244,7 +245,11 @@ export async function openStaging(path: string): Promise<StagingFile> {
 /** Write `data` to a temporary file beside `path` (fsynced); nothing at `path` changes yet. */
 export async function stageFile(path: string, data: Data, zeros: ZeroRanges = []): Promise<StagedFile> {
   const staging = await openStaging(path);
-  await writeKnowingZeros(staging, toBytes(data), 0, zeros);
+  let at = 0;
+  for (const piece of pieces(data)) {
+    await writeKnowingZeros(staging, piece, at, zeros);
+    at += piece.length;
+  }
   return staging.finish();
 }
 

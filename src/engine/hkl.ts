@@ -78,6 +78,7 @@ interface TokenizerExports {
   memory: WebAssembly.Memory;
   badLine: WebAssembly.Global;
   badStart: WebAssembly.Global;
+  nextLine: WebAssembly.Global;
   lines(pos: number, n: number): number;
   parse(pos: number, n: number, line: number, out: number): number;
   bounds(rows: number, count: number, to: number): void;
@@ -124,7 +125,7 @@ export function parseHklBytes(bytes: Uint8Array, path: string, defaultF: number)
       break;
     }
     count += rows;
-    line += x.lines(pos, end);
+    line = x.nextLine.value as number;
     pos = end;
   }
   if (count < 0) {
@@ -143,7 +144,8 @@ export function parseHklBytes(bytes: Uint8Array, path: string, defaultF: number)
   // each reflection's grid index in place of its h, then the values in file order (a later line wins)
   x.indices(rowsAt, count, hMin, kMin, lMin, g.kRange + 1, g.lRange + 1);
   const rows = new Float64Array(x.memory.buffer, rowsAt, 4 * count);
-  for (let r = 0; r < rows.length; r += 4) g.F[rows[r]] = rows[r + 3];
+  const F = g.F; // a local: this loop runs once, mostly in the interpreter
+  for (let r = 0; r < rows.length; r += 4) F[rows[r]] = rows[r + 3];
   return g;
 }
 

@@ -14,6 +14,8 @@
   ;; where parsing stopped on a malformed line: its number (from 1) and first byte
   (global $badLine (export "badLine") (mut i32) (i32.const 0))
   (global $badStart (export "badStart") (mut i32) (i32.const 0))
+  ;; the number of the line after the last one `parse` read
+  (global $nextLine (export "nextLine") (mut i32) (i32.const 1))
 
   (func $pow10 (param $e i32) (result f64)
     (local $p f64)
@@ -117,6 +119,7 @@
       (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
       (local.set $line (i32.add (local.get $line) (i32.const 1)))
       (br $lineLoop)))
+    (global.set $nextLine (local.get $line))
     (local.get $used))
 
   ;; Index bounds of `count` reflections at `rows`, as 6 doubles at `to` (h, k, l minima, then

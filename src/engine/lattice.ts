@@ -43,6 +43,7 @@ export const NATIVE_SINE_LANES = ((): number => {
   return Math.max(0, ...nativeSines.keys());
 })();
 
+/** What the pixel loop calls back for (see lattice.wat); a kernel without them only runs steps. */
 export interface KernelHost {
   /** rewrite the sub-pixel position in the scratch block for the curved detector */
   curved(): void;
@@ -123,7 +124,6 @@ export interface LatticeConfig {
   /** the sine path (default: the one in use, NATIVE_SINE_LANES) */
   sineLanes?: number;
 }
-
 
 /** One kernel instance with its own memory: the cell tables and the grid are copied in once. */
 export class LatticeKernel {

@@ -14,7 +14,9 @@
 ;; the two lanes of a 128-bit vector) and without data-dependent branches. $steps first writes
 ;; the arguments of all its steps into sine slots, then $sines runs over them in one tight loop
 ;; (the processor overlaps independent slots; one sincg at a time waited on its own latency:
-;; 15 % of a frame), then the ratios are taken. Arguments that would
+;; 15 % of a frame), then the ratios are taken. Where the native sines are built
+;; (src/engine/sines.c: the same operations, 4 or 8 lanes), $fillSines hands the slots to them
+;; instead, and the lanes they list to Math.sin. Arguments that would
 ;; take one of fdlibm's rarer paths (|x| < 3pi/4, |x| > 2^20 pi/2, inf/NaN, a reduction that
 ;; cancels more than 16 bits, a reduced argument below 2^-27) are handed to Math.sin itself, so
 ;; every result is exactly Math.sin's. test/lattice.test.ts checks that on millions of arguments.
@@ -84,85 +86,85 @@
     (local $res v128) (local $slow v128)
     (local.set $end (i32.add (local.get $at) (i32.shl (local.get $count) (i32.const 5))))
     (block $done (loop $next
-    (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
-    (local.set $x (v128.load (local.get $at)))
-    (local.set $ax (v128.and (local.get $x) (global.get $absMask)))
+      (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+      (local.set $x (v128.load (local.get $at)))
+      (local.set $ax (v128.and (local.get $x) (global.get $absMask)))
 
-    ;; Cody-Waite reduction by pi/2, first round (33 + 53 bits of pi/2). fdlibm's n is
-    ;; (int)(|x| 2/pi + 0.5), a floor for these positive values; n itself (its low bits) is read
-    ;; off the mantissa of n + 2^52
-    (local.set $fn (f64x2.floor
-      (f64x2.add (f64x2.mul (local.get $ax) (global.get $invPio2))
-                 (global.get $half))))
-    (local.set $n (f64x2.add (local.get $fn) (global.get $two52)))
-    (local.set $r (f64x2.sub (local.get $ax) (f64x2.mul (local.get $fn) (global.get $pio2_1))))
-    (local.set $w (f64x2.mul (local.get $fn) (global.get $pio2_1t)))
-    (local.set $y0 (f64x2.sub (local.get $r) (local.get $w)))
-    (local.set $y1 (f64x2.sub (f64x2.sub (local.get $r) (local.get $y0)) (local.get $w)))
-    (local.set $ay0 (v128.and (local.get $y0) (global.get $absMask)))
+      ;; Cody-Waite reduction by pi/2, first round (33 + 53 bits of pi/2). fdlibm's n is
+      ;; (int)(|x| 2/pi + 0.5), a floor for these positive values; n itself (its low bits) is read
+      ;; off the mantissa of n + 2^52
+      (local.set $fn (f64x2.floor
+        (f64x2.add (f64x2.mul (local.get $ax) (global.get $invPio2))
+                   (global.get $half))))
+      (local.set $n (f64x2.add (local.get $fn) (global.get $two52)))
+      (local.set $r (f64x2.sub (local.get $ax) (f64x2.mul (local.get $fn) (global.get $pio2_1))))
+      (local.set $w (f64x2.mul (local.get $fn) (global.get $pio2_1t)))
+      (local.set $y0 (f64x2.sub (local.get $r) (local.get $w)))
+      (local.set $y1 (f64x2.sub (f64x2.sub (local.get $r) (local.get $y0)) (local.get $w)))
+      (local.set $ay0 (v128.and (local.get $y0) (global.get $absMask)))
 
-    ;; lanes for Math.sin: |x| outside [3pi/4, 2^20 pi/2] (fdlibm's high-word bounds; NaN
-    ;; included), or a reduced argument below |x| 2^-16. The last takes in every lane where fdlibm would cancel more than 16 bits
-    ;; and take further reduction rounds, and every reduced argument below 2^-27 (|x| > 2): a
-    ;; few more lanes than needed, all exact anyway
-    (local.set $slow (v128.or
-      (v128.or
-        (f64x2.lt (local.get $ax) (global.get $threePio4))
-        (v128.not (f64x2.le (local.get $ax) (global.get $reductionMax))))
-      (f64x2.lt (local.get $ay0) (f64x2.mul (local.get $ax) (global.get $cancelLimit)))))
+      ;; lanes for Math.sin: |x| outside [3pi/4, 2^20 pi/2] (fdlibm's high-word bounds; NaN
+      ;; included), or a reduced argument below |x| 2^-16. The last takes in every lane where fdlibm would cancel more than 16 bits
+      ;; and take further reduction rounds, and every reduced argument below 2^-27 (|x| > 2): a
+      ;; few more lanes than needed, all exact anyway
+      (local.set $slow (v128.or
+        (v128.or
+          (f64x2.lt (local.get $ax) (global.get $threePio4))
+          (v128.not (f64x2.le (local.get $ax) (global.get $reductionMax))))
+        (f64x2.lt (local.get $ay0) (f64x2.mul (local.get $ax) (global.get $cancelLimit)))))
 
-    ;; ksin(y0, y1) = y0 - ((z*(y1/2 - v*P) - y1) - v*S1),  z = y0^2, v = z*y0
-    (local.set $z (f64x2.mul (local.get $y0) (local.get $y0)))
-    (local.set $v (f64x2.mul (local.get $z) (local.get $y0)))
-    (local.set $polyS (f64x2.add (global.get $S2)
-      (f64x2.mul (local.get $z) (f64x2.add (global.get $S3)
-        (f64x2.mul (local.get $z) (f64x2.add (global.get $S4)
-          (f64x2.mul (local.get $z) (f64x2.add (global.get $S5)
-            (f64x2.mul (local.get $z) (global.get $S6))))))))))
-    (local.set $s (f64x2.sub (local.get $y0)
-      (f64x2.sub
+      ;; ksin(y0, y1) = y0 - ((z*(y1/2 - v*P) - y1) - v*S1),  z = y0^2, v = z*y0
+      (local.set $z (f64x2.mul (local.get $y0) (local.get $y0)))
+      (local.set $v (f64x2.mul (local.get $z) (local.get $y0)))
+      (local.set $polyS (f64x2.add (global.get $S2)
+        (f64x2.mul (local.get $z) (f64x2.add (global.get $S3)
+          (f64x2.mul (local.get $z) (f64x2.add (global.get $S4)
+            (f64x2.mul (local.get $z) (f64x2.add (global.get $S5)
+              (f64x2.mul (local.get $z) (global.get $S6))))))))))
+      (local.set $s (f64x2.sub (local.get $y0)
         (f64x2.sub
-          (f64x2.mul (local.get $z)
-            (f64x2.sub (f64x2.mul (global.get $half) (local.get $y1)) (f64x2.mul (local.get $v) (local.get $polyS))))
-          (local.get $y1))
-        (f64x2.mul (local.get $v) (global.get $S1)))))
+          (f64x2.sub
+            (f64x2.mul (local.get $z)
+              (f64x2.sub (f64x2.mul (global.get $half) (local.get $y1)) (f64x2.mul (local.get $v) (local.get $polyS))))
+            (local.get $y1))
+          (f64x2.mul (local.get $v) (global.get $S1)))))
 
-    ;; kcos(y0, y1) = (1 - qx) - ((z/2 - qx) - (z*Q - y0*y1)), with qx = 0 for |y0| < 0.3 (then it
-    ;; is fdlibm's short form exactly), 0.28125 above 0.78125, else |y0|/4 cut to its high word
-    (local.set $polyC (f64x2.mul (local.get $z) (f64x2.add (global.get $C1)
-      (f64x2.mul (local.get $z) (f64x2.add (global.get $C2)
-        (f64x2.mul (local.get $z) (f64x2.add (global.get $C3)
-          (f64x2.mul (local.get $z) (f64x2.add (global.get $C4)
-            (f64x2.mul (local.get $z) (f64x2.add (global.get $C5)
-              (f64x2.mul (local.get $z) (global.get $C6)))))))))))))
-    (local.set $qx (v128.and
-      (i64x2.sub (local.get $ay0) (global.get $quarterExp))
-      (global.get $highWord)))
-    (local.set $qx (v128.bitselect (global.get $qxMax) (local.get $qx)
-      (i64x2.gt_s (local.get $ay0) (global.get $qxFixedAbove))))
-    (local.set $qx (v128.bitselect (v128.const i64x2 0 0) (local.get $qx)
-      (i64x2.lt_s (local.get $ay0) (global.get $qxZeroBelow))))
-    (local.set $c (f64x2.sub (f64x2.sub (global.get $one) (local.get $qx))
-      (f64x2.sub
-        (f64x2.sub (f64x2.mul (global.get $half) (local.get $z)) (local.get $qx))
-        (f64x2.sub (f64x2.mul (local.get $z) (local.get $polyC)) (f64x2.mul (local.get $y0) (local.get $y1))))))
+      ;; kcos(y0, y1) = (1 - qx) - ((z/2 - qx) - (z*Q - y0*y1)), with qx = 0 for |y0| < 0.3 (then it
+      ;; is fdlibm's short form exactly), 0.28125 above 0.78125, else |y0|/4 cut to its high word
+      (local.set $polyC (f64x2.mul (local.get $z) (f64x2.add (global.get $C1)
+        (f64x2.mul (local.get $z) (f64x2.add (global.get $C2)
+          (f64x2.mul (local.get $z) (f64x2.add (global.get $C3)
+            (f64x2.mul (local.get $z) (f64x2.add (global.get $C4)
+              (f64x2.mul (local.get $z) (f64x2.add (global.get $C5)
+                (f64x2.mul (local.get $z) (global.get $C6)))))))))))))
+      (local.set $qx (v128.and
+        (i64x2.sub (local.get $ay0) (global.get $quarterExp))
+        (global.get $highWord)))
+      (local.set $qx (v128.bitselect (global.get $qxMax) (local.get $qx)
+        (i64x2.gt_s (local.get $ay0) (global.get $qxFixedAbove))))
+      (local.set $qx (v128.bitselect (v128.const i64x2 0 0) (local.get $qx)
+        (i64x2.lt_s (local.get $ay0) (global.get $qxZeroBelow))))
+      (local.set $c (f64x2.sub (f64x2.sub (global.get $one) (local.get $qx))
+        (f64x2.sub
+          (f64x2.sub (f64x2.mul (global.get $half) (local.get $z)) (local.get $qx))
+          (f64x2.sub (f64x2.mul (local.get $z) (local.get $polyC)) (f64x2.mul (local.get $y0) (local.get $y1))))))
 
-    ;; quadrant n mod 4: bit 0 of n picks kcos, bit 1 flips the sign, and so does the sign of x
-    (local.set $res (v128.bitselect (local.get $c) (local.get $s)
-      (i64x2.lt_s (i64x2.shl (local.get $n) (i32.const 63)) (v128.const i64x2 0 0))))
-    (local.set $res (v128.xor (local.get $res)
-      (v128.and (v128.xor (i64x2.shl (local.get $n) (i32.const 62)) (local.get $x))
-                (global.get $signBit))))
+      ;; quadrant n mod 4: bit 0 of n picks kcos, bit 1 flips the sign, and so does the sign of x
+      (local.set $res (v128.bitselect (local.get $c) (local.get $s)
+        (i64x2.lt_s (i64x2.shl (local.get $n) (i32.const 63)) (v128.const i64x2 0 0))))
+      (local.set $res (v128.xor (local.get $res)
+        (v128.and (v128.xor (i64x2.shl (local.get $n) (i32.const 62)) (local.get $x))
+                  (global.get $signBit))))
 
-    (if (v128.any_true (local.get $slow))
-      (then
-        (if (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $slow)))
-          (then (local.set $res (f64x2.replace_lane 0 (local.get $res) (call $mathSin (f64x2.extract_lane 0 (local.get $x)))))))
-        (if (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $slow)))
-          (then (local.set $res (f64x2.replace_lane 1 (local.get $res) (call $mathSin (f64x2.extract_lane 1 (local.get $x)))))))))
-    (v128.store offset=16 (local.get $at) (local.get $res))
-    (local.set $at (i32.add (local.get $at) (i32.const 32)))
-    (br $next))))
+      (if (v128.any_true (local.get $slow))
+        (then
+          (if (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $slow)))
+            (then (local.set $res (f64x2.replace_lane 0 (local.get $res) (call $mathSin (f64x2.extract_lane 0 (local.get $x)))))))
+          (if (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $slow)))
+            (then (local.set $res (f64x2.replace_lane 1 (local.get $res) (call $mathSin (f64x2.extract_lane 1 (local.get $x)))))))))
+      (v128.store offset=16 (local.get $at) (local.get $res))
+      (local.set $at (i32.add (local.get $at) (i32.const 32)))
+      (br $next))))
 
   ;; The sines of `count` slots from `at` on: natively 4 or 8 at a time when the native path is
   ;; on, the lanes it lists then from Math.sin; else $sines

@@ -86,7 +86,12 @@ __attribute__((target("avx512f,avx512dq"))) static uint32_t sines8(double *slots
   return listed;
 }
 
-/* 4 lanes: two slots per round, the same operations. */
+/*
+ * 4 lanes: two slots per round, the same operations. Written out with AVX2's own intrinsics
+ * rather than shared with sines8 through generic vector types: that form (one body for both
+ * widths, floor without a rounding instruction, selects by masks) measured 10 % slower per
+ * pixel-step on both widths.
+ */
 __attribute__((target("avx2"))) static uint32_t sines4(double *slots, uint32_t count, uint32_t *slow) {
   const __m256i absMask = _mm256_set1_epi64x(ABS_MASK), signBit = _mm256_set1_epi64x(SIGN_BIT);
   uint32_t listed = 0;

@@ -4,11 +4,8 @@
  * overlaps the main thread's reading of the inputs instead of following it. They wait for
  * `renderFrame` (render.ts) to hand them the frame.
  */
-import {createRequire} from 'node:module';
 import type {Worker} from 'node:worker_threads';
-
-// loaded with the first worker: a run that renders on this thread alone never pays for it
-const require = createRequire(import.meta.url);
+import {nodeWorkerThreads} from '../util/lazy-builtins.js';
 
 export class WorkerPool {
   readonly workers: Worker[] = [];
@@ -21,8 +18,8 @@ export class WorkerPool {
 
   grow(count: number): void {
     while (this.workers.length < count) {
-      const {Worker} = require('node:worker_threads') as typeof import('node:worker_threads');
-      const w = new Worker(new URL('./render-worker.js', import.meta.url));
+      // loaded with the first worker: a run that renders on this thread alone never pays for it
+      const w = new (nodeWorkerThreads().Worker)(new URL('./render-worker.js', import.meta.url));
       // a worker that fails while idle must not crash the process: keep the error for renderFrame
       w.on('error', (e) => (this.failure ??= e));
       this.workers.push(w);

@@ -19,18 +19,16 @@
  */
 import {constants, lstatSync, mkdirSync, readlinkSync, rmdirSync, rmSync, statSync} from 'node:fs';
 import {open, readFile, rename, rm, type FileHandle} from 'node:fs/promises';
-import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {basename, dirname, join, resolve} from 'node:path';
 
 import {UserError} from '../engine/errors.js';
 import {errnoReason} from '../util/errno.js';
+import {nodeCrypto} from '../util/lazy-builtins.js';
 import {EXIT} from '../util/exit-codes.js';
 import {onInterrupt} from './interrupt.js';
 
-// node:crypto only for temporary names, loaded with the first: a run that writes nothing skips it
-const require = createRequire(import.meta.url);
-const randomHex = (bytes: number): string => (require('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex');
+const randomHex = (bytes: number): string => nodeCrypto().randomBytes(bytes).toString('hex');
 
 /** a file's contents: text (UTF-8), bytes, or bytes in pieces written one after the other */
 type Data = string | Uint8Array | readonly Uint8Array[];

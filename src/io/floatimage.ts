@@ -4,12 +4,9 @@
  * fastest (pixel (slow, fast) at slow*fpixels + fast), no header.
  */
 import {BINARY_INPUT_CAP_BYTES, readInputFile} from './input.js';
-import {createRequire} from 'node:module';
 
 import {MalformedInputError} from '../engine/errors.js';
-
-// zlib is loaded when a .gz image is read, not by every command that writes an image
-const require = createRequire(import.meta.url);
+import {nodeZlib} from '../util/lazy-builtins.js';
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -49,8 +46,7 @@ export function readFloatImage(path: string, fpixels: number, spixels: number): 
   let bytes: Uint8Array = readInputFile(path, {kind: 'binary'});
   if (path.endsWith('.gz')) {
     try {
-      const {gunzipSync} = require('node:zlib') as typeof import('node:zlib');
-      bytes = gunzipSync(bytes, {maxOutputLength: BINARY_INPUT_CAP_BYTES});
+      bytes = nodeZlib().gunzipSync(bytes, {maxOutputLength: BINARY_INPUT_CAP_BYTES});
     } catch (error) {
       throw new MalformedInputError(`${path}: not a valid gzip file (${(error as Error).message})`);
     }

@@ -8,15 +8,12 @@
  * O_NONBLOCK makes opening a FIFO without a writer return at once instead of waiting for one.
  * Every input has a size cap; a file over it is refused before any byte is read (exit 10).
  */
-import {createRequire} from 'node:module';
 import {closeSync, constants, fstatSync, openSync, readSync, type Stats} from 'node:fs';
 
 import {UserError} from '../engine/errors.js';
 import {errnoReason} from '../util/errno.js';
+import {nodeCrypto} from '../util/lazy-builtins.js';
 import {EXIT} from '../util/exit-codes.js';
-
-// node:crypto is loaded by the first hash: a run that hashes nothing (simulate, harness) skips it
-const require = createRequire(import.meta.url);
 
 /** Text inputs (HKL, matrix, source files, traces, manifests): the largest reference input is ~30 MB. */
 export const TEXT_INPUT_CAP_BYTES = 256 * 1024 * 1024;
@@ -171,8 +168,7 @@ export function readInputFile(path: string, options: InputOptions | string = {})
 
 /** The sha256 of an input, read in pieces (a bundle's files may be large). */
 export function hashInput(path: string, options: InputOptions = {}): string {
-  const {createHash} = require('node:crypto') as typeof import('node:crypto');
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   streamInput(path, (c) => hash.update(c), {kind: 'binary', ...options});
   return hash.digest('hex');
 }

@@ -160,4 +160,16 @@
           (f64.sub (f64.load offset=16 (local.get $rows)) (local.get $lMin))))
       (local.set $rows (i32.add (local.get $rows) (i32.const 32)))
       (br $next))))
+  ;; Each reflection's value (rows of grid index, k, l, F: after `indices`) into the grid at
+  ;; `grid`, 8 bytes a value, in file order: a later line for the same h k l wins, as in C
+  (func (export "scatter") (param $rows i32) (param $count i32) (param $grid i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $count) (i32.const 5))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+      (f64.store
+        (i32.add (local.get $grid) (i32.shl (i32.trunc_f64_u (f64.load offset=0 (local.get $rows))) (i32.const 3)))
+        (f64.load offset=24 (local.get $rows)))
+      (local.set $rows (i32.add (local.get $rows) (i32.const 32)))
+      (br $next))))
 )

@@ -1,5 +1,5 @@
 import {expect} from 'chai';
-import {parseHklText} from '../src/engine/hkl.js';
+import {parseHklBytes} from '../src/engine/hkl.js';
 import {LatticeKernel, NATIVE_LANES_AVAILABLE, REC, sincg, sincgWith} from '../src/engine/lattice.js';
 
 // The wasm sincg must give exactly what sin(N x)/sin(x) gives with Math.sin, for every argument:
@@ -100,7 +100,7 @@ describe('lattice kernel (one call: every step of a scattering vector)', () => {
   const a = [5e-9, 1e-10, 0, -2e-10, 6e-9, 3e-10, 0, 1e-10, 7e-9];
   const b = a.map((x, i) => (i % 4 === 0 ? x * 1.001 : x));
   const table = Float64Array.from([...a, ...b, ...a]);
-  const grid = parseHklText('0 0 0 10\n1 2 3 20.5\n-1 0 2 30\n', 'k.hkl', 0);
+  const grid = parseHklBytes(Buffer.from('0 0 0 10\n1 2 3 20.5\n-1 0 2 30\n', 'latin1'), 'k.hkl', 0);
   const kernel = new LatticeKernel({tables: [table], Na: 36, Nb: 47, Nc: 29, square: true, grid, defaultF: 0});
   // near the (1, 2, 3) reflection for the first and third steps
   const S: [number, number, number] = [1.976e8, 3.205e8, 4.211e8];

@@ -89,11 +89,6 @@ interface TokenizerExports {
 const PAGE = 65536;
 const SLICE = 65536;
 
-/** The grid of an HKL text given as a string, one byte per character (latin1). */
-export function parseHklText(text: string, path: string, defaultF: number): HklGrid {
-  return parseHklBytes(Buffer.from(text, 'latin1'), path, defaultF);
-}
-
 /** The grid of an HKL file's bytes (`path` names it in errors); MalformedInputError if bad. */
 export function parseHklBytes(bytes: Uint8Array, path: string, defaultF: number): HklGrid {
   // the tokenizer (hkl.wat) reads the bytes themselves; tokens other than plain decimals, and
@@ -158,12 +153,10 @@ export function parseHklBytes(bytes: Uint8Array, path: string, defaultF: number)
   return g;
 }
 
-/** Fdump.bin as C writes it: "%d %d %d %d %d %d\n\f" then the whole grid as native doubles. */
-export function encodeFdump(g: HklGrid): Buffer {
-  return Buffer.concat(fdumpPieces(g));
-}
-
-/** Fdump.bin's header and body, the body a view of the grid: written as they are, not copied. */
+/**
+ * Fdump.bin as C writes it, "%d %d %d %d %d %d\n\f" then the whole grid as native doubles: the
+ * header and the body, a view of the grid, written as they are, not copied.
+ */
 export function fdumpPieces(g: HklGrid): [Buffer, Buffer] {
   const head = Buffer.from(`${g.hMin} ${g.hMax} ${g.kMin} ${g.kMax} ${g.lMin} ${g.lMax}\n\f`, 'latin1');
   return [head, Buffer.from(g.F.buffer, g.F.byteOffset, g.F.byteLength)];

@@ -4,19 +4,9 @@
  */
 import {formatG} from '../util/cformat.js';
 
-/** Header and pixel bytes of the PGM file, identical to the C output. */
-export function encodePgm(fpixels: number, spixels: number, pixels: Uint8Array, pgmScale: number): Buffer {
-  if (pixels.length !== fpixels * spixels) {
-    throw new Error(`PGM: ${pixels.length} pixels given for a ${fpixels}x${spixels} image`);
-  }
-  const file = allocatePgm(fpixels, spixels, pgmScale);
-  file.pixels.set(pixels);
-  return file.bytes;
-}
-
 /**
- * A PGM file's bytes with the header written and the pixels zero, and a view of the pixels:
- * an image computed into the view needs no second frame-sized copy.
+ * A PGM file's bytes, identical to the C output once the pixels are in: the header written and
+ * the pixels zero, and a view of the pixels (an image computed into it needs no second copy).
  */
 export function allocatePgm(fpixels: number, spixels: number, pgmScale: number): {bytes: Buffer; pixels: Uint8Array} {
   // "%lg" is "%g" for printf.

@@ -5,7 +5,7 @@
  */
 import {readFileSync, statSync} from 'node:fs';
 import {MalformedInputError} from './errors.js';
-import {readInputFile} from '../io/input.js';
+import {readInputFile, streamInput} from '../io/input.js';
 
 export interface HklGrid {
   hMin: number;
@@ -60,16 +60,25 @@ export function readHklText(path: string, defaultF: number): HklGrid {
     const st = statSync(path, {bigint: true});
     key = `${path}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}\0${defaultF}`;
   } catch {
-    // not there or not readable: readInputFile says so
+    // not there or not readable: streamInput says so
   }
   const known = key === undefined ? undefined : readGrids.get(key);
   if (known) return known;
-  const grid = parseHklBytes(readInputFile(path, `-hkl ${path}`), path, defaultF);
+  const reader = new HklTextReader(path);
+  streamInput(path, (chunk) => reader.feed(chunk), {label: `-hkl ${path}`}, CHUNK_BYTES);
+  const grid = reader.finish(defaultF);
   if (key !== undefined) {
     if (readGrids.size >= KEEP_GRIDS) readGrids.delete(readGrids.keys().next().value!);
     readGrids.set(key, grid);
   }
   return grid;
+}
+
+/** The grid of an HKL file's bytes (`path` names it in errors); MalformedInputError if bad. */
+export function parseHklBytes(bytes: Uint8Array, path: string, defaultF: number): HklGrid {
+  const reader = new HklTextReader(path);
+  for (let pos = 0; pos < bytes.length; pos += CHUNK_BYTES) reader.feed(bytes.subarray(pos, pos + CHUNK_BYTES));
+  return reader.finish(defaultF);
 }
 
 const tokenizer = new WebAssembly.Module(readFileSync(new URL('./hkl.wasm', import.meta.url)));
@@ -79,7 +88,6 @@ interface TokenizerExports {
   badLine: WebAssembly.Global;
   badStart: WebAssembly.Global;
   nextLine: WebAssembly.Global;
-  lines(pos: number, n: number): number;
   parse(pos: number, n: number, line: number, out: number): number;
   bounds(rows: number, count: number, to: number): void;
   indices(rows: number, count: number, hMin: number, kMin: number, lMin: number, kSize: number, lSize: number): void;
@@ -87,70 +95,117 @@ interface TokenizerExports {
 }
 
 const PAGE = 65536;
-const SLICE = 65536;
+/**
+ * The file is read and tokenized in pieces of this size: the text never occupies more memory
+ * than a piece and an unfinished line (pages this process touches once cost more than the
+ * parsing on some hosts), and V8, which runs a call in the code it had when the call began,
+ * tiers the tokenizer up during the first pieces.
+ */
+const CHUNK_BYTES = 65536;
+/** A reflection row in the tokenizer's memory: h, k, l, F as doubles */
+const ROW_BYTES = 32;
 
-/** The grid of an HKL file's bytes (`path` names it in errors); MalformedInputError if bad. */
-export function parseHklBytes(bytes: Uint8Array, path: string, defaultF: number): HklGrid {
-  // the tokenizer (hkl.wat) reads the bytes themselves; tokens other than plain decimals, and
-  // the line an error quotes, are decoded here (latin1, one character per byte)
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = (start: number, end: number) => buf.toString('latin1', start, end);
-  const x = new WebAssembly.Instance(tokenizer, {hkl: {number: (start: number, end: number) => Number(text(start, end))}}).exports as unknown as TokenizerExports;
-  const n = buf.length;
-  const grow = (bytes: number) => {
-    const pages = Math.ceil(bytes / PAGE) - x.memory.buffer.byteLength / PAGE;
+/**
+ * The tokenizer (hkl.wat) over an HKL text fed in pieces. Its memory holds a window of text
+ * from 0 (whole lines are parsed; an unfinished line waits at the start for the next piece),
+ * then the reflection rows, then, once all are read, their bounds and the grid.
+ */
+class HklTextReader {
+  private readonly x: TokenizerExports;
+  private windowBytes = 2 * CHUNK_BYTES;
+  /** bytes of an unfinished line at the window's start */
+  private held = 0;
+  private rows = 0;
+  private line = 1;
+
+  constructor(private readonly path: string) {
+    // tokens other than plain decimals, and the line an error quotes, are decoded here (latin1)
+    this.x = new WebAssembly.Instance(tokenizer, {hkl: {number: (start: number, end: number) => Number(this.text(start, end))}}).exports as unknown as TokenizerExports;
+    this.reserve(this.windowBytes);
+  }
+
+  feed(chunk: Uint8Array): void {
+    const end = this.held + chunk.length;
+    if (end > this.windowBytes) this.widen(end);
+    const bytes = new Uint8Array(this.x.memory.buffer);
+    bytes.set(chunk, this.held);
+    const lastNewline = bytes.subarray(0, end).lastIndexOf(10);
+    if (lastNewline < 0) {
+      this.held = end;
+      return;
+    }
+    this.parse(lastNewline + 1);
+    // parsing may have grown the memory, which detaches `bytes`
+    new Uint8Array(this.x.memory.buffer).copyWithin(0, lastNewline + 1, end);
+    this.held = end - lastNewline - 1;
+  }
+
+  finish(defaultF: number): HklGrid {
+    // a last line without a newline
+    if (this.held > 0) this.parse(this.held);
+    if (this.rows === 0) throw new MalformedInputError(`-hkl ${this.path}: no reflections`);
+    const {x, rows} = this;
+    const rowsAt = this.windowBytes;
+    const boundsAt = rowsAt + ROW_BYTES * rows;
+    x.bounds(rowsAt, rows, boundsAt);
+    const [hMin, kMin, lMin, hMax, kMax, lMax] = new Float64Array(x.memory.buffer, boundsAt, 6);
+    const g = allocate(`-hkl ${this.path}`, hMin, hMax, kMin, kMax, lMin, lMax, rows);
+    // the grid is built in the tokenizer's memory, after the bounds, then copied out: a one-shot
+    // JavaScript loop over the reflections ran mostly in the interpreter (~10 ms for scaled.hkl)
+    const gridAt = boundsAt + 48;
     try {
-      if (pages > 0) x.memory.grow(pages);
+      this.reserve(gridAt + g.F.byteLength);
     } catch {
-      throw new MalformedInputError(`-hkl ${path}: too large to read (${n} bytes)`);
+      throw new MalformedInputError(`-hkl ${this.path}: the HKL grid (${g.F.length} values) does not fit in memory beside the reflections`);
     }
-  };
-  grow(n);
-  new Uint8Array(x.memory.buffer, 0, n).set(buf);
-  const rowsAt = 8 * Math.ceil(n / 8);
-  const boundsAt = rowsAt + 32 * (x.lines(0, n) + 1);
-  grow(boundsAt + 48);
-  let count = 0;
-  for (let pos = 0, line = 1; pos < n; ) {
-    // a slice of whole lines, 64 KiB or a little more
-    const cut = buf.indexOf(10, pos + SLICE);
-    const end = cut < 0 ? n : cut + 1;
-    const rows = x.parse(pos, end, line, rowsAt + 32 * count);
-    if (rows < 0) {
-      count = -1;
-      break;
+    const grid = new Float64Array(x.memory.buffer, gridAt, g.F.length);
+    if (defaultF !== 0.0) {
+      // C pre-fills all but the extra slab on each axis
+      for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) grid.fill(defaultF, gridIndex(g, h, k, 0), gridIndex(g, h, k, g.lRange));
     }
-    count += rows;
-    line = x.nextLine.value as number;
-    pos = end;
+    // each reflection's grid index in place of its h, then the values in file order
+    x.indices(rowsAt, rows, hMin, kMin, lMin, g.kRange + 1, g.lRange + 1);
+    x.scatter(rowsAt, rows, gridAt);
+    g.F.set(grid);
+    return g;
   }
-  if (count < 0) {
-    const start = x.badStart.value as number;
-    const end = buf.indexOf(10, start) < 0 ? n : buf.indexOf(10, start);
-    throw new MalformedInputError(`-hkl ${path}:${x.badLine.value}: expected 'h k l F', got '${text(start, Math.min(end, start + 60)).trim()}'`);
+
+  /** The whole lines in [0, end) of the window to rows. */
+  private parse(end: number): void {
+    // a row takes at least "0 0 0 0\n": room for end / 8 rows, and one more for a last line without newline
+    this.reserve(this.windowBytes + ROW_BYTES * (this.rows + Math.ceil(end / 8) + 1));
+    const added = this.x.parse(0, end, this.line, this.windowBytes + ROW_BYTES * this.rows);
+    if (added < 0) {
+      const start = this.x.badStart.value as number;
+      const newline = new Uint8Array(this.x.memory.buffer, 0, end).indexOf(10, start);
+      const lineEnd = Math.min(newline < 0 ? end : newline, start + 60);
+      throw new MalformedInputError(`-hkl ${this.path}:${this.x.badLine.value}: expected 'h k l F', got '${this.text(start, lineEnd).trim()}'`);
+    }
+    this.rows += added;
+    this.line = this.x.nextLine.value as number;
   }
-  if (count === 0) throw new MalformedInputError(`-hkl ${path}: no reflections`);
-  x.bounds(rowsAt, count, boundsAt);
-  const [hMin, kMin, lMin, hMax, kMax, lMax] = new Float64Array(x.memory.buffer, boundsAt, 6);
-  const g = allocate(`-hkl ${path}`, hMin, hMax, kMin, kMax, lMin, lMax, count);
-  // the grid is built in the tokenizer's memory, after the bounds, then copied out: a one-shot
-  // JavaScript loop over the reflections ran mostly in the interpreter (~10 ms for scaled.hkl)
-  const gridAt = boundsAt + 48;
-  try {
-    grow(gridAt + g.F.byteLength);
-  } catch {
-    throw new MalformedInputError(`-hkl ${path}: the HKL grid (${g.F.length} values) does not fit in memory beside the file`);
+
+  /** A window of at least `bytes` for a line longer than a piece: the rows move up. */
+  private widen(bytes: number): void {
+    const wider = CHUNK_BYTES * Math.ceil((2 * bytes) / CHUNK_BYTES);
+    this.reserve(wider + ROW_BYTES * this.rows);
+    new Uint8Array(this.x.memory.buffer).copyWithin(wider, this.windowBytes, this.windowBytes + ROW_BYTES * this.rows);
+    this.windowBytes = wider;
   }
-  const grid = new Float64Array(x.memory.buffer, gridAt, g.F.length);
-  if (defaultF !== 0.0) {
-    // C pre-fills all but the extra slab on each axis
-    for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) grid.fill(defaultF, gridIndex(g, h, k, 0), gridIndex(g, h, k, g.lRange));
+
+  /** Memory up to `bytes` (growing it detaches earlier views of it). */
+  private reserve(bytes: number): void {
+    const pages = Math.ceil(bytes / PAGE) - this.x.memory.buffer.byteLength / PAGE;
+    try {
+      if (pages > 0) this.x.memory.grow(pages);
+    } catch {
+      throw new MalformedInputError(`-hkl ${this.path}: too large to read (${this.rows} reflections so far)`);
+    }
   }
-  // each reflection's grid index in place of its h, then the values in file order
-  x.indices(rowsAt, count, hMin, kMin, lMin, g.kRange + 1, g.lRange + 1);
-  x.scatter(rowsAt, count, gridAt);
-  g.F.set(grid);
-  return g;
+
+  private text(start: number, end: number): string {
+    return Buffer.from(this.x.memory.buffer).toString('latin1', start, end);
+  }
 }
 
 /**

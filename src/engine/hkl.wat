@@ -3,7 +3,7 @@
 ;; interpreter, before its optimised code arrived (scaled.hkl, 64 000 lines: ~45 ms cold, 15 ms
 ;; warm); WebAssembly is compiled before it runs.
 ;;
-;; Memory: the file's bytes from 0, then 4 doubles per reflection (h k l F) from `out`.
+;; Memory: a window of the file's text from 0, then 4 doubles per reflection (h k l F) from `out`.
 ;; A line is split at '\n'; blanks are space, tab and '\r'. A token of up to 15 digits with at
 ;; most one '.' (and a sign) is read here: its digits, an exact integer, over a power of ten, one
 ;; rounding, which is what Number() gives; any other token goes to Number() in hkl.ts
@@ -27,22 +27,10 @@
       (br $next)))
     (local.get $p))
 
-  ;; newlines in bytes [pos, n)
-  (func (export "lines") (param $pos i32) (param $n i32) (result i32)
-    (local $count i32)
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $pos) (local.get $n)))
-      (local.set $count (i32.add (local.get $count)
-        (i32.eq (i32.load8_u (local.get $pos)) (i32.const 10))))
-      (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
-      (br $next)))
-    (local.get $count))
-
   ;; Reflections of the lines in bytes [pos, n) (whole lines; the first is line number `line`) to
   ;; `out`; returns their number, or -1 for a line with one to three numbers or a number that is
-  ;; not finite ($badLine, $badStart say which). hkl.ts calls it on slices of the file: V8 runs
-  ;; a call in the code it had when the call began, and the optimised code arrives during the
-  ;; first slices.
+  ;; not finite ($badLine, $badStart say which). hkl.ts calls it on each piece of the file it
+  ;; reads (whole lines of it).
   (func (export "parse") (param $pos i32) (param $n i32) (param $line i32) (param $out i32) (result i32)
     (local $count i32) (local $lineStart i32) (local $used i32)
     (local $c i32) (local $start i32) (local $negative i32) (local $digits i32) (local $dot i32)

@@ -100,10 +100,10 @@ describe('io', () => {
       expect(readdirSync(sub).sort()).to.deep.equal(['other', 'same']);
     });
 
-    it('StagingBatch: ranges known to be zero are written as zeros, across the zero block, in streamed pieces and in pieces of one file', async () => {
+    it('StagingBatch: ranges known to be zero are left unwritten and read as zeros (one at the end of the file too), in streamed pieces and in pieces of one file', async () => {
       const sub = join(dir, 'zeros');
       mkdirSync(sub);
-      // 3 MiB + 5 with a zero run over two zero blocks; the buffer holds junk there, which must not be read
+      // 3 MiB + 5 with a zero run of 2 MiB; the buffer holds junk there, which must not be read
       const size = 3 * 2 ** 20 + 5;
       const data = Buffer.alloc(size, 7);
       const zeros = [[10, 2 ** 21 + 3], [size - 2, size]] as const;

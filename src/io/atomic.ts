@@ -24,11 +24,15 @@ import {basename, dirname, join, resolve} from 'node:path';
 
 import {UserError} from '../engine/errors.js';
 import {errnoReason} from '../util/errno.js';
-import {nodeCrypto} from '../util/lazy-builtins.js';
 import {EXIT} from '../util/exit-codes.js';
 import {onInterrupt} from './interrupt.js';
 
-const randomHex = (bytes: number): string => nodeCrypto().randomBytes(bytes).toString('hex');
+/**
+ * Random hex digits for a temporary name. Not node:crypto (loading it costs a run ~4 ms): the
+ * name needs no secrecy, as temporary files are created with O_EXCL ('wx'), which neither follows
+ * a link nor opens a file someone placed there; a clash fails the write, it never misdirects it.
+ */
+const randomHex = (digits: number): string => Array.from({length: digits}, () => Math.floor(Math.random() * 16).toString(16)).join('');
 
 /** a file's contents: text (UTF-8), bytes, or bytes in pieces written one after the other */
 type Data = string | Uint8Array | readonly Uint8Array[];
@@ -52,20 +56,20 @@ export class FileWriteError extends UserError {
 
 function tempNameFor(path: string): string {
   // Hidden, unique per process and call, so concurrent writers never share one.
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(6)}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomHex(12)}.tmp`);
 }
 
 /**
- * Byte ranges [start, end) of an output, in file positions, known to hold zeros: they are
- * written from one small zero block rather than from the caller's buffer, whose pages there
- * were never touched (an image outside its region of interest): the kernel would fault in a
- * zero page for every 4 KiB of it, which costs more than the write itself.
+ * Byte ranges [start, end) of an output, in file positions, known to hold zeros: they are not
+ * written at all. A staging file is always new, so bytes never written read as zeros (a hole in
+ * the file, or zeros the file system writes itself where it has no holes); `finish` extends the
+ * file over a zero range at its end. Neither the caller's buffer there, never touched (an
+ * image outside its region of interest), nor a block of zeros is read: the kernel would fault
+ * in a page for every 4 KiB of it and copy it, which on some hosts costs more than the render.
  */
 export type ZeroRanges = ReadonlyArray<readonly [number, number]>; // ascending, not overlapping
 
-let zeroBlock: Buffer | undefined;
-
-/** `bytes` at `position`, the parts inside `zeros` from the zero block. */
+/** `bytes` at `position`, except the parts inside `zeros`, which are left unwritten. */
 async function writeKnowingZeros(file: StagingFile, bytes: Uint8Array, position: number, zeros: ZeroRanges): Promise<void> {
   const end = position + bytes.length;
   let at = position;
@@ -74,11 +78,10 @@ async function writeKnowingZeros(file: StagingFile, bytes: Uint8Array, position:
     const to = Math.min(z1, end);
     if (from >= to) continue;
     if (from > at) await file.writeAt(bytes.subarray(at - position, from - position), at);
-    zeroBlock ??= Buffer.alloc(1 << 20).fill(0);
-    for (let off = from; off < to; off += zeroBlock.length) await file.writeAt(zeroBlock.subarray(0, Math.min(zeroBlock.length, to - off)), off);
     at = to;
   }
   if (at < end) await file.writeAt(bytes.subarray(at - position), at);
+  file.extendTo(end);
 }
 
 function pieces(data: Data): readonly Uint8Array[] {
@@ -99,6 +102,8 @@ export interface StagedFile {
  */
 export interface StagingFile {
   writeAt(data: Uint8Array, position: number): Promise<void>;
+  /** the file is at least `bytes` long when finished; bytes never written read as zeros */
+  extendTo(bytes: number): void;
   finish(): Promise<StagedFile>;
   /** give up: close and remove the temporary file */
   abandon(): Promise<void>;
@@ -175,7 +180,7 @@ export async function openStaging(path: string): Promise<StagingFile> {
     throw new FileWriteError(path, error);
   }
   // a FIFO or device has no folder of ours to stage in: the system's temporary folder then
-  const tmp = target.kind === 'file' ? tempNameFor(target.path) : join(tmpdir(), `.nbparity-${basename(target.path)}.${process.pid}.${randomHex(6)}.tmp`);
+  const tmp = target.kind === 'file' ? tempNameFor(target.path) : join(tmpdir(), `.nbparity-${basename(target.path)}.${process.pid}.${randomHex(12)}.tmp`);
   let handle: FileHandle | undefined;
   let forget: (() => void) | undefined;
   const removeTmp = async () => {
@@ -194,8 +199,11 @@ export async function openStaging(path: string): Promise<StagingFile> {
   } catch (error) {
     return failed(error);
   }
+  let written = 0;
+  let length = 0;
   return {
     async writeAt(bytes, position) {
+      written = Math.max(written, position + bytes.length);
       try {
         for (let off = 0; off < bytes.length; ) {
           const {bytesWritten} = await handle!.write(bytes, off, bytes.length - off, position + off);
@@ -205,8 +213,12 @@ export async function openStaging(path: string): Promise<StagingFile> {
         await failed(error);
       }
     },
+    extendTo(bytes) {
+      length = Math.max(length, bytes);
+    },
     async finish() {
       try {
+        if (length > written) await handle!.truncate(length);
         await handle!.sync();
         await handle!.close();
         handle = undefined;

@@ -17,7 +17,11 @@ export interface HklGrid {
   hRange: number;
   kRange: number;
   lRange: number;
-  /** (hRange+1) x (kRange+1) x (lRange+1) values, l fastest: C allocates one extra slab per axis */
+  /**
+   * (hRange+1) x (kRange+1) x (lRange+1) values, l fastest: C allocates one extra slab per axis.
+   * May be a view of a larger buffer: a grid read from text stays in the tokenizer's memory,
+   * after the reflections it was built from.
+   */
   F: Float64Array;
   /** C's `hkls`: the number of reflections read (or the grid volume after Fdump) */
   count: number;
@@ -27,7 +31,8 @@ export function gridIndex(g: HklGrid, hi: number, ki: number, li: number): numbe
   return (hi * (g.kRange + 1) + ki) * (g.lRange + 1) + li;
 }
 
-function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, count: number): HklGrid {
+/** A grid of these bounds, its values from `values` (zeros by default); MalformedInputError if too large. */
+function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: number, lMin: number, lMax: number, count: number, values = (size: number) => new Float64Array(size)): HklGrid {
   const hRange = hMax - hMin + 1;
   const kRange = kMax - kMin + 1;
   const lRange = lMax - lMin + 1;
@@ -37,7 +42,7 @@ function allocate(path: string, hMin: number, hMax: number, kMin: number, kMax: 
   if (!(hRange >= 1 && kRange >= 1 && lRange >= 1) || !(size > 0) || size > 2 ** 28) throw new MalformedInputError(`${path}: HKL index ranges too large or empty (${ranges})`);
   let F: Float64Array;
   try {
-    F = new Float64Array(size);
+    F = values(size);
   } catch {
     // up to 2 GiB passes the check above; a machine without the memory gets a message, not a RangeError
     throw new MalformedInputError(`${path}: the HKL grid (${ranges}, ${size} values) does not fit in memory`);
@@ -149,24 +154,22 @@ class HklTextReader {
     const boundsAt = rowsAt + ROW_BYTES * rows;
     x.bounds(rowsAt, rows, boundsAt);
     const [hMin, kMin, lMin, hMax, kMax, lMax] = new Float64Array(x.memory.buffer, boundsAt, 6);
-    const g = allocate(`-hkl ${this.path}`, hMin, hMax, kMin, kMax, lMin, lMax, rows);
-    // the grid is built in the tokenizer's memory, after the bounds, then copied out: a one-shot
-    // JavaScript loop over the reflections ran mostly in the interpreter (~10 ms for scaled.hkl)
+    // the grid is built in the tokenizer's memory, after the bounds, and stays there (copying it
+    // out cost 5 ms, most of it faulting in fresh pages); wasm memory grows zeroed, and this
+    // memory never grows again, which would detach the grid. A one-shot JavaScript loop over
+    // the reflections instead ran mostly in the interpreter (~10 ms)
     const gridAt = boundsAt + 48;
-    try {
-      this.reserve(gridAt + g.F.byteLength);
-    } catch {
-      throw new MalformedInputError(`-hkl ${this.path}: the HKL grid (${g.F.length} values) does not fit in memory beside the reflections`);
-    }
-    const grid = new Float64Array(x.memory.buffer, gridAt, g.F.length);
+    const g = allocate(`-hkl ${this.path}`, hMin, hMax, kMin, kMax, lMin, lMax, rows, (size) => {
+      this.reserve(gridAt + 8 * size);
+      return new Float64Array(x.memory.buffer, gridAt, size);
+    });
     if (defaultF !== 0.0) {
       // C pre-fills all but the extra slab on each axis
-      for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) grid.fill(defaultF, gridIndex(g, h, k, 0), gridIndex(g, h, k, g.lRange));
+      for (let h = 0; h < g.hRange; h++) for (let k = 0; k < g.kRange; k++) g.F.fill(defaultF, gridIndex(g, h, k, 0), gridIndex(g, h, k, g.lRange));
     }
     // each reflection's grid index in place of its h, then the values in file order
     x.indices(rowsAt, rows, hMin, kMin, lMin, g.kRange + 1, g.lRange + 1);
     x.scatter(rowsAt, rows, gridAt);
-    g.F.set(grid);
     return g;
   }
 

@@ -226,7 +226,10 @@ export async function renderFrame(req: FrameRequest, sim: Simulation, options: R
 
 /** Hand the frame to every worker; resolves when a worker's chunk completes the frame, or all have run out of chunks. */
 function runOnWorkers(req: FrameRequest, sim: Simulation, shared: SharedArrayBuffer, next: Int32Array, jobs: ChunkJob[], pool: WorkerPool, finished: (r: ChunkResult) => boolean): Promise<void> {
-  const structureFactors = {hkl: sim.hkl, hklSource: sim.hklSource};
+  // a grid read from text is a view of the tokenizer's memory: the workers get the grid alone
+  const {hkl} = sim;
+  const alone = hkl && hkl.F.byteLength < hkl.F.buffer.byteLength ? {...hkl, F: hkl.F.slice()} : hkl;
+  const structureFactors = {hkl: alone, hklSource: sim.hklSource};
   return new Promise((resolvePromise, reject) => {
     let live = pool.workers.length;
     const fail = (e: unknown) => {

@@ -98,6 +98,20 @@ describe('explain (command line)', function () {
     expect(bad.stdout.split('\n')[0]).to.match(/^ERROR PIXEL-MISMATCH: the test states pixel slow 1039, fast 685/);
   });
 
+  it("a hypothesis that changes a case's arguments is confirmed in the case's private folder, after its pre_args (fdump_reuse reads the Fdump.bin they make)", () => {
+    const meta = JSON.parse(readFileSync(caseFile('fdump_reuse', 'meta.json'), 'utf8')) as {args: string[]};
+    // a port that reads the detector as XDS: its trace, from harness with the case's arguments and -xds
+    const test = join(tmp, 'xds.log');
+    const made = run('harness', '--config', 'fdump_reuse', '--pixel', '32', '32', '--phi-mode', 'c-parity', '--out', test, '--', ...meta.args, '-xds');
+    expect(made.code, made.stderr).to.equal(0);
+    const r = run('explain', '--c', caseFile('fdump_reuse', 'trace_s32_f32.log'), '--py', test, '--config', 'fdump_reuse');
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stdout).to.match(/1\. CONVENTION-XDS: .*\n\s+removes the divergence/);
+    const confirm = /confirm: nbparity (harness .*)/.exec(r.stdout)![1];
+    expect(confirm).to.match(/^harness --config fdump_reuse .* -- .* -xds$/);
+    expect(run(...confirm.split(' ')).code).to.equal(0);
+  });
+
   it('usage: no arguments for the engine, both --config and --, a stray --pixel (exit 2)', () => {
     expect(run('explain', '--c', C_REF, '--py', SPEC).code).to.equal(2);
     expect(run('explain', '--c', C_REF, '--py', SPEC, '--config', 'supervisor', '--', '-N', '5').code).to.equal(2);

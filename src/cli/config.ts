@@ -14,7 +14,7 @@ import {runSimulate} from './simulate.js';
 
 export interface ConfigRun {
   case: Case;
-  /** the case's nanoBragg arguments */
+  /** the case's nanoBragg arguments, or those given in their place */
   argv: string[];
   /** the private working folder */
   cwd: string;
@@ -22,7 +22,12 @@ export interface ConfigRun {
   dispose(): void;
 }
 
-export async function openConfig(spec: string, phiMode: PhiMode): Promise<ConfigRun> {
+/**
+ * Open a case's run. `args`, when given, replace the case's own nanoBragg arguments: the same
+ * inputs folder, private copy and pre_args (how explain confirms a hypothesis that changes the
+ * arguments of a case whose earlier run makes an input, such as Fdump.bin).
+ */
+export async function openConfig(spec: string, phiMode: PhiMode, args?: string[]): Promise<ConfigRun> {
   let c: Case;
   try {
     c = resolveCase(spec);
@@ -30,14 +35,15 @@ export async function openConfig(spec: string, phiMode: PhiMode): Promise<Config
     if (e instanceof UserError) throw new UserError(`--config: ${e.message}`, e.exitCode);
     throw e;
   }
-  const folder = openPrivateFolder(c.inputsDir, [c.args, c.preArgs ?? []]);
+  const argv = args ?? c.args;
+  const folder = openPrivateFolder(c.inputsDir, [argv, c.preArgs ?? []]);
   try {
     if (c.preArgs) await runPreArgs(c.preArgs, folder.dir, phiMode, `--config ${c.name}`);
   } catch (e) {
     folder.dispose();
     throw e;
   }
-  return {case: c, argv: c.args, cwd: folder.dir, dispose: folder.dispose};
+  return {case: c, argv, cwd: folder.dir, dispose: folder.dispose};
 }
 
 /** A case's earlier run (pre_args) with the engine, quietly, in `cwd`; `label` names the case in an error. */

@@ -2,7 +2,7 @@
  * `explain` (and compare-traces given the run's arguments): why a test trace diverges from the C
  * trace, by re-running the engine under the hypotheses of schemas/hypotheses.json.
  */
-import {basename, resolve} from 'node:path';
+import {basename} from 'node:path';
 
 import {UserError} from '../engine/errors.js';
 import type {PhiMode} from '../engine/setup.js';
@@ -77,16 +77,15 @@ export async function runExplain(flags: ExplainFlags, passthrough: string[], com
     const traceFile = against === 'test' ? flags.py : flags.c;
     const sameArgs = v.argv.length === argv.length && v.argv.every((t, i) => t === argv[i]);
     const own = [
-      ...(run && sameArgs ? ['--config', flags.config!] : []),
+      ...(run ? ['--config', flags.config!] : []),
       '--pixel', String(v.spixel), String(v.fpixel),
       '--phi-mode', v.phiMode,
       ...(v.cThreads > 1 ? ['--c-threads', String(v.cThreads)] : []),
       ...(tolerance !== rtol ? ['--tolerance', String(Number(tolerance.toPrecision(3)))] : []),
-      '--ref', run && !sameArgs ? resolve(traceFile) : traceFile,
+      '--ref', traceFile,
     ];
-    const line = shellQuote(['nbparity', 'harness', ...own, ...(run && sameArgs ? [] : ['--', ...v.argv])]);
-    // a case's inputs are read relative to its inputs folder
-    return run && !sameArgs ? `cd ${shellQuote([run.case.inputsDir])} && ${line}` : line;
+    // changed arguments of a case replace its own, in its private copy after its pre_args
+    return shellQuote(['nbparity', 'harness', ...own, ...(run && sameArgs ? [] : ['--', ...v.argv])]);
   };
   let result: ExplainResult;
   try {

@@ -13,7 +13,7 @@ export const HARNESS_FLAGS = {
   pixel: {kind: 'integers', count: 2, description: 'slow then fast pixel index (as C -trace_pixel)', required: true},
   'phi-mode': {kind: 'string', description: 'spec: fresh phi rotation each step; c-parity: reproduce C-PARITY-001', options: ['spec', 'c-parity'], default: 'spec'},
   out: {kind: 'string', description: 'write the trace to this file (atomically) instead of stdout'},
-  config: {kind: 'string', description: 'take the nanoBragg arguments of a case: a stored case name (traces/<name>/) or a case folder path; runs in a private copy of its inputs'},
+  config: {kind: 'string', description: "take the nanoBragg arguments of a case: a stored case name (traces/<name>/) or a case folder path; runs in a private copy of its inputs, after its pre_args. With nanoBragg arguments after --: those in place of the case's own"},
   ref: {kind: 'string', description: 'reference trace (e.g. the C trace): print the verdict (exit 1 on a divergence) instead of the trace'},
   bundle: {kind: 'string', description: 'keep the evidence in a new timestamped bundle under this folder'},
   tolerance: {kind: 'string', description: 'relative tolerance for --ref', default: '1e-6'},
@@ -36,13 +36,12 @@ export async function runHarness(flags: FlagValues, passthrough: string[], comma
   if (!(tolerance >= 0 && Number.isFinite(tolerance)) || toleranceText.trim() === '') {
     throw new UserError(`--tolerance: expected a finite number >= 0, got '${toleranceText}'`, EXIT.USAGE);
   }
-  if (config && passthrough.length) throw new UserError('give either --config or nanoBragg arguments after --, not both', EXIT.USAGE);
   const mode = flags['phi-mode'] as 'spec' | 'c-parity';
   const [spixel, fpixel] = pixel;
   const cThreads = (flags['c-threads'] as number | undefined) ?? 1;
   const maxMemoryBytes = await maxMemoryOf(flags);
   const {tracePixel} = await import('../engine/harness.js');
-  const run = config ? await (await import('./config.js')).openConfig(config, mode) : undefined;
+  const run = config ? await (await import('./config.js')).openConfig(config, mode, passthrough.length ? passthrough : undefined) : undefined;
   const argv = run?.argv ?? passthrough;
   let result;
   try {

@@ -11,7 +11,7 @@ export default class Metrics extends Command {
   static description = [
     "With --verify: re-hashes every file against sha256.txt (and every sub-bundle against its own), re-draws every index.html from its metrics.json and compares the bytes, and changes nothing; any bundle: harness, compare-traces, compare-images, a campaign of sub-bundles. A changed, missing or extra file, or a page that is not what its metrics.json draws, is a verdict (exit 1). A folder without sha256.txt, or with an empty or malformed one, is bad input (exit 3): an empty manifest vouches for nothing.",
     '',
-    "Without --verify (trace-comparison bundles only): recomputes summary.md, metrics.json and index.html from the bundle's trace and reference (tolerance from env.json unless --tolerance/--atol are given), appends this command to commands.txt, refreshes env.json and rewrites sha256.txt. Each file is replaced atomically. Another kind of bundle is refused (exit 2).",
+    "Without --verify (trace-comparison bundles only): recomputes summary.md, metrics.json and index.html from the bundle's trace and reference (tolerance from env.json unless --tolerance/--atol are given), appends this command to commands.txt, refreshes env.json and rewrites sha256.txt. Each file is replaced atomically. Another kind of bundle is refused (exit 2), and so is an explain bundle: its hypotheses were judged by re-running the engine (run explain again).",
   ].join('\n');
 
   static exitCodes = [EXIT.OK, EXIT.VERDICT, EXIT.USAGE, EXIT.BAD_INPUT, EXIT.CANNOT_WRITE, EXIT.LIMIT, EXIT.INTERNAL];

@@ -49,7 +49,7 @@ describe('explain (command line)', function () {
     expect(r.stdout).to.match(/1\. PIXEL-TRANSPOSED \+ PHI-MODE-SPEC/);
   });
 
-  it('--out keeps a bundle: summary.md has the Explanation section, metrics.json diagnostics and explanations (schema-valid), metrics --verify passes', () => {
+  it('--out keeps a bundle: summary.md has the Explanation section, metrics.json diagnostics and explanations (schema-valid), metrics --verify passes; metrics will not recompute it', () => {
     const out = join(tmp, 'b');
     const r = run('explain', '--c', C_REF, '--py', SPEC, '--config', 'supervisor', '--out', out);
     expect(r.code, r.stderr).to.equal(1);
@@ -61,6 +61,12 @@ describe('explain (command line)', function () {
     expect(metrics.explanations[0]).to.include({rank: 1, first_divergence_before: 'rot_a_angstroms', first_divergence_after: null});
     expect(metrics.explanations[0].hypotheses).to.deep.equal(['PHI-MODE-SPEC']);
     expect(metrics.diagnostics).to.be.an('array');
+    expect(run('metrics', out, '--verify').code).to.equal(0);
+    // recomputing the comparison alone would drop the explanations: refused, nothing changed
+    const again = run('metrics', out, '--tolerance', '0.5');
+    expect(again.code).to.equal(2);
+    expect(again.stderr).to.match(/^nbparity: .*an explain bundle: .*run the explain command in its commands\.txt again/);
+    expect(readFileSync(join(out, 'metrics.json'), 'utf8')).to.equal(`${JSON.stringify(metrics, null, 2)}\n`);
     expect(run('metrics', out, '--verify').code).to.equal(0);
   });
 

@@ -170,11 +170,17 @@ export async function regenerateBundle(dir: string, options: RegenerateOptions =
   await requireBundleDir(dir);
   const now = options.now ?? new Date();
   const env = readJsonObject(join(dir, ENV)) ?? {};
-  const kind = (readJsonObject(join(dir, METRICS)) as Partial<MetricsJson> | null)?.kind ?? 'trace-comparison';
+  const stored = readJsonObject(join(dir, METRICS)) as (Partial<MetricsJson> & {explanations?: unknown}) | null;
+  const kind = stored?.kind ?? 'trace-comparison';
   const traceFile = typeof env.trace_file === 'string' ? env.trace_file : null;
   const referenceFile = typeof env.reference_file === 'string' ? env.reference_file : null;
   if (kind !== 'trace-comparison' || !traceFile || !referenceFile) {
     throw new BundleError(`${dir}: not a trace comparison (metrics.json kind ${JSON.stringify(kind)}): nothing to recompute; check it with --verify`, EXIT.USAGE);
+  }
+  // explain's hypotheses were judged by re-running the engine at the bundle's tolerance, on
+  // inputs the bundle does not hold: a comparison recomputed here would leave them out or stale
+  if (stored && 'explanations' in stored) {
+    throw new BundleError(`${dir}: an explain bundle: its hypotheses were judged by re-running the engine, which metrics cannot do; run the explain command in its commands.txt again (with --tolerance to judge at another), or check it with --verify`, EXIT.USAGE);
   }
   for (const f of [referenceFile, traceFile]) if (!existsSync(join(dir, f))) throw new BundleError(`${dir}: ${f} is missing`);
   const tolerance = options.tolerance ?? (typeof env.tolerance === 'number' ? env.tolerance : 1e-6);
